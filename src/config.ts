@@ -1,0 +1,57 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * Configuration comes from the environment only, validated once at start-up so a typo fails
+ * immediately with the variable's name instead of deep inside a run.
+ */
+const schema = z.object({
+  /** Where the nine Kaggle CSVs are read from. */
+  OLIST_DATA_DIR: z.string().min(1).default('data/olist'),
+  /** Working directory of the project: embedded database, generated demo data, reports. */
+  OLIST_HOME: z.string().min(1).default('.olist'),
+  /** Any PostgreSQL >= 14. When unset, the embedded server under OLIST_HOME is used. */
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+    .optional(),
+  /** Port of the embedded server (ignored with DATABASE_URL). */
+  OLIST_PG_PORT: z.coerce.number().int().min(1024).max(65535).default(54329),
+  /** Scale and seed of the demo dataset generated when OLIST_DATA_DIR lacks the Kaggle files. */
+  OLIST_GENERATE_SCALE: z.coerce.number().positive().max(1000).default(1),
+  OLIST_GENERATE_SEED: z.coerce.number().int().min(0).default(42),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Config = Readonly<{
+  dataDir: string;
+  home: string;
+  databaseUrl: string | undefined;
+  embeddedPort: number;
+  embeddedDataDir: string;
+  generateScale: number;
+  generateSeed: number;
+  logLevel: z.infer<typeof schema>['LOG_LEVEL'];
+}>;
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  const home = path.resolve(e.OLIST_HOME);
+  return Object.freeze({
+    dataDir: path.resolve(e.OLIST_DATA_DIR),
+    home,
+    databaseUrl: e.DATABASE_URL,
+    embeddedPort: e.OLIST_PG_PORT,
+    embeddedDataDir: path.join(home, 'pgdata'),
+    generateScale: e.OLIST_GENERATE_SCALE,
+    generateSeed: e.OLIST_GENERATE_SEED,
+    logLevel: e.LOG_LEVEL,
+  });
+}

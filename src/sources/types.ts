@@ -1,0 +1,77 @@
+/**
+ * The declarative description of one Kaggle source file.
+ *
+ * One spec per file is the single place where a column's facts live: the CSV reader checks the
+ * header against `source`, the validator applies `type`/`nullable`/`values`/`range`, the raw DDL is
+ * generated from `name`/`type`, the generator writes the same header, and docs/data-dictionary.md is
+ * rendered from `description` and the rest. Nothing here is repeated anywhere else.
+ */
+
+export type ColumnType =
+  /** 32-character lowercase hex identifier (Olist's ids). */
+  | 'id'
+  /** Free text (already trimmed of nothing: kept as the file gives it). */
+  | 'text'
+  /** Whole number. */
+  | 'integer'
+  /** Money: decimal with at most two fractional digits, stored as numeric(12,2). */
+  | 'money'
+  /** Floating point (coordinates). */
+  | 'double'
+  /** `YYYY-MM-DD HH:MM:SS`, local time without zone. */
+  | 'timestamp'
+  /** Brazilian CEP prefix: exactly five digits, kept as text to keep leading zeros. */
+  | 'zip_prefix'
+  /** Brazilian federative unit code (two upper-case letters, one of the 27). */
+  | 'state';
+
+export interface ColumnSpec {
+  /** Our column name (snake_case, spelling fixed). */
+  readonly name: string;
+  /** The header in the Kaggle file when it differs from `name` (e.g. the misspelled `product_name_lenght`). */
+  readonly source?: string;
+  readonly type: ColumnType;
+  /** Missing value (empty field) allowed. Defaults to false. */
+  readonly nullable?: boolean;
+  /** Accepted values (enumeration). */
+  readonly values?: readonly string[];
+  /** Inclusive numeric range for integer/money/double. */
+  readonly range?: { readonly min?: number; readonly max?: number };
+  readonly description: string;
+}
+
+export interface ForeignKeySpec {
+  readonly columns: readonly string[];
+  /** Name of the referenced source spec. */
+  readonly references: string;
+  readonly referencedColumns: readonly string[];
+  /** Whether the real data honours it fully (documentation and quality severity). */
+  readonly enforcedInSource: boolean;
+}
+
+export interface SourceSpec {
+  /** Short name, also the raw table name (`raw.<name>`). */
+  readonly name: string;
+  /** File name as distributed by Kaggle. */
+  readonly fileName: string;
+  readonly description: string;
+  readonly columns: readonly ColumnSpec[];
+  /** Natural key of the file as the source intends it (duplicates are handled by staging). */
+  readonly primaryKey: readonly string[];
+  /** Whether the real file honours `primaryKey` (false: duplicates exist and staging resolves them). */
+  readonly primaryKeyUniqueInSource: boolean;
+  readonly foreignKeys?: readonly ForeignKeySpec[];
+  /** Cleaning rules applied downstream, in plain words: rendered into the data dictionary. */
+  readonly cleaningRules?: readonly string[];
+}
+
+/** The header text a column has in the source file. */
+export function sourceHeader(column: ColumnSpec): string {
+  return column.source ?? column.name;
+}
+
+/** The 27 federative units of Brazil. */
+export const BRAZIL_STATES = [
+  'AC', 'AL', 'AM', 'AP', 'BA', 'CE', 'DF', 'ES', 'GO', 'MA', 'MG', 'MS', 'MT', 'PA',
+  'PB', 'PE', 'PI', 'PR', 'RJ', 'RN', 'RO', 'RR', 'RS', 'SC', 'SE', 'SP', 'TO',
+] as const;

@@ -1,0 +1,102 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { projectPath } from '../paths.ts';
+
+/** The layers built from models, in the order data flows through them. */
+export const MODEL_LAYERS = ['staging', 'warehouse', 'marts'] as const;
+export type ModelLayer = (typeof MODEL_LAYERS)[number];
+
+export interface ForeignKey {
+  columns: string[];
+  model: string;
+  referencedColumns: string[];
+}
+
+/** One `sql/models/<layer>/<name>.sql` file: a select statement plus its header directives. */
+export interface Model {
+  name: string;
+  layer: ModelLayer;
+  file: string;
+  sql: string;
+  description?: string;
+  primaryKey?: string[];
+  unique: string[][];
+  indexes: string[][];
+  references: ForeignKey[];
+  /** Other directives (e.g. quality tests) kept verbatim for the modules that read them. */
+  directives: { key: string; value: string }[];
+  refs: string[];
+  sources: string[];
+}
+
+const REF = /\{\{\s*ref\(\s*'([a-z0-9_]+)'\s*\)\s*\}\}/g;
+const SOURCE = /\{\{\s*source\(\s*'([a-z0-9_]+)'\s*\)\s*\}\}/g;
+const DIRECTIVE = /^--\s*@([a-z_]+)\s*:\s*(.+?)\s*$/;
+const FK = /^([a-z0-9_,\s]+?)\s*->\s*([a-z0-9_]+)\s*\(([a-z0-9_,\s]+)\)$/;
+
+const list = (s: string) => s.split(',').map((x) => x.trim()).filter(Boolean);
+
+export function parseModel(file: string, layer: ModelLayer, sql: string): Model {
+  const model: Model = {
+    name: path.basename(file, '.sql'), layer, file, sql, unique: [], indexes: [], references: [], directives: [],
+    refs: [...new Set([...sql.matchAll(REF)].map((m) => m[1]!))],
+    sources: [...new Set([...sql.matchAll(SOURCE)].map((m) => m[1]!))],
+  };
+  for (const line of sql.split('\n')) {
+    const trimmed = line.trim();
+    if (trimmed === '' ) continue;
+    if (!trimmed.startsWith('--')) break; // directives only in the leading comment block
+    const m = DIRECTIVE.exec(trimmed);
+    if (!m) continue;
+    const [, key, value] = m as unknown as [string, string, string];
+    switch (key) {
+      case 'primary_key': model.primaryKey = list(value); break;
+      case 'unique': model.unique.push(list(value)); break;
+      case 'index': model.indexes.push(list(value)); break;
+      case 'description': model.description = value; break;
+      case 'references': {
+        const fk = FK.exec(value);
+        if (!fk) throw new Error(`${file}: '@references: ${value}' must look like 'col -> model(col)'`);
+        model.references.push({ columns: list(fk[1]!), model: fk[2]!, referencedColumns: list(fk[3]!) });
+        break;
+      }
+      default: model.directives.push({ key, value });
+    }
+  }
+  return model;
+}
+
+/** Reads every model and returns them in dependency order (each after the models it refs). */
+export async function loadModels(root = projectPath('sql', 'models')): Promise<Model[]> {
+  const models: Model[] = [];
+  for (const layer of MODEL_LAYERS) {
+    const dir = path.join(root, layer);
+    const files = (await fs.readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith('.sql')).sort();
+    for (const f of files) models.push(parseModel(path.join(dir, f), layer, await fs.readFile(path.join(dir, f), 'utf8')));
+  }
+  return sortByDependencies(models);
+}
+
+export function sortByDependencies(models: Model[]): Model[] {
+  const byName = new Map<string, Model>();
+  for (const m of models) {
+    if (byName.has(m.name)) throw new Error(`two models are named '${m.name}': ${byName.get(m.name)!.file} and ${m.file}`);
+    byName.set(m.name, m);
+  }
+  const ordered: Model[] = [];
+  const state = new Map<string, 'visiting' | 'done'>();
+  const visit = (m: Model, chain: string[]): void => {
+    if (state.get(m.name) === 'done') return;
+    if (state.get(m.name) === 'visiting') throw new Error(`models depend on each other in a cycle: ${[...chain, m.name].join(' -> ')}`);
+    state.set(m.name, 'visiting');
+    for (const r of m.refs) {
+      const dep = byName.get(r);
+      if (!dep) throw new Error(`${m.file}: ref('${r}') names no model`);
+      visit(dep, [...chain, m.name]);
+    }
+    state.set(m.name, 'done');
+    ordered.push(m);
+  };
+  for (const m of models) visit(m, []);
+  return ordered;
+}
