@@ -1,0 +1,74 @@
+-- @primary_key: month
+-- @description: Revenue per purchase month (first day of month) with growth of GMV vs the previous calendar month in percent.
+
+with orders_fact as (
+
+    select * from {{ ref('orders_fact') }}
+
+),
+
+revenue_items as (
+
+    select
+        date_trunc('month', purchased_at)::date as month,
+        order_id,
+        price,
+        freight_value
+    from orders_fact
+    where is_revenue
+
+),
+
+monthly as (
+
+    select
+        month,
+        count(distinct order_id) as orders,
+        count(*) as items,
+        sum(price) as items_revenue,
+        sum(freight_value) as freight_revenue,
+        sum(price) + sum(freight_value) as gmv
+    from revenue_items
+    group by month
+
+),
+
+-- growth compares with the previous *calendar* month, not the previous row: the data has a
+-- month without revenue (2016-11), and comparing Dec 2016 with Oct 2016 would be misleading.
+-- No revenue in the previous month (or the first month) gives null, not a division by zero.
+with_previous as (
+
+    select
+        monthly.*,
+        previous.gmv as previous_gmv
+    from monthly
+    left join monthly as previous
+        on previous.month = (monthly.month - interval '1 month')::date
+
+),
+
+final as (
+
+    select
+        -- month (first day)
+        month,
+
+        -- volumes
+        orders::int as orders,
+        items::int as items,
+
+        -- money (BRL)
+        round(items_revenue, 2)::numeric(14,2) as items_revenue,
+        round(freight_revenue, 2)::numeric(14,2) as freight_revenue,
+        round(gmv, 2)::numeric(14,2) as gmv,
+        round(gmv / orders, 2)::numeric(14,2) as avg_order_value,
+
+        -- growth in percent (12.34 means +12.34 %)
+        round((gmv - previous_gmv) / nullif(previous_gmv, 0) * 100, 2)::numeric(14,2) as gmv_growth_pct
+
+    from with_previous
+
+)
+
+select * from final
+order by month

@@ -1,0 +1,41 @@
+-- @primary_key: region
+-- @description: Orders of any status, delivered and canceled orders, distinct customers (people) and GMV by customer macro-region.
+
+with orders as (
+
+    select * from {{ ref('order_fulfillment_fact') }}
+
+),
+
+customers as (
+
+    select * from {{ ref('customers_dim') }}
+
+),
+
+-- computed from the facts, not by summing orders_by_state: a person who ordered from two
+-- states must count once per region, not twice
+final as (
+
+    select
+        -- geography
+        customers.region,
+
+        -- volumes
+        count(*)::int as orders,
+        count(*) filter (where orders.order_status = 'delivered')::int as delivered_orders,
+        count(*) filter (where orders.order_status = 'canceled')::int as canceled_orders,
+        count(distinct customers.customer_unique_id)::int as customers,
+
+        -- money
+        coalesce(sum(orders.order_value) filter (where orders.is_revenue), 0)::numeric(14,2) as gmv
+
+    from orders
+    inner join customers
+        on customers.customer_key = orders.customer_key
+    group by customers.region
+
+)
+
+select * from final
+order by region

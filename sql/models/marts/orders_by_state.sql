@@ -1,0 +1,42 @@
+-- @primary_key: state
+-- @index: region
+-- @description: Orders of any status, delivered and canceled orders, distinct customers (people) and GMV by customer state.
+
+with orders as (
+
+    select * from {{ ref('order_fulfillment_fact') }}
+
+),
+
+customers as (
+
+    select * from {{ ref('customers_dim') }}
+
+),
+
+final as (
+
+    select
+        -- geography
+        customers.state,
+        customers.region,
+
+        -- volumes: all orders, whatever the status
+        count(*)::int as orders,
+        count(*) filter (where orders.order_status = 'delivered')::int as delivered_orders,
+        count(*) filter (where orders.order_status = 'canceled')::int as canceled_orders,
+        -- people, not order-level customer ids
+        count(distinct customers.customer_unique_id)::int as customers,
+
+        -- money: same revenue rule as daily_revenue
+        coalesce(sum(orders.order_value) filter (where orders.is_revenue), 0)::numeric(14,2) as gmv
+
+    from orders
+    inner join customers
+        on customers.customer_key = orders.customer_key
+    group by customers.state, customers.region
+
+)
+
+select * from final
+order by state

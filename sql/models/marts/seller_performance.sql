@@ -1,0 +1,103 @@
+-- @primary_key: seller_id
+-- @index: seller_state
+-- @description: Per seller (with at least one item sold): orders, items, GMV, average review, delivered orders, on-time rate, average delivery days, late-shipping rate, canceled orders. Rates are fractions 0..1.
+
+with items as (
+
+    select * from {{ ref('orders_fact') }}
+
+),
+
+sellers as (
+
+    select * from {{ ref('sellers_dim') }}
+
+),
+
+orders as (
+
+    select * from {{ ref('order_fulfillment_fact') }}
+
+),
+
+-- item-level measures: an order with items from two sellers counts for both
+seller_items as (
+
+    select
+        seller_key,
+        count(distinct order_id) as orders,
+        count(*) as items,
+        coalesce(sum(item_total) filter (where is_revenue), 0) as gmv,
+        -- late shipping: handed to the carrier after the item's deadline, among items handed over
+        count(*) filter (where delivered_carrier_at is not null) as shipped_items,
+        count(*) filter (where delivered_carrier_at > shipping_limit_date) as late_shipped_items
+    from items
+    group by seller_key
+
+),
+
+-- order-level measures: the order's review, delivery and status are shared by all its sellers
+seller_orders as (
+
+    select distinct
+        items.seller_key,
+        items.order_id
+    from items
+
+),
+
+seller_order_measures as (
+
+    select
+        seller_orders.seller_key,
+        avg(orders.review_score) as avg_review_score,
+        count(*) filter (where orders.is_delivered) as delivered_orders,
+        count(*) filter (where orders.is_delivered and not orders.is_late) as on_time_orders,
+        avg(extract(epoch from (orders.delivered_customer_at - orders.purchased_at)) / 86400)
+            filter (where orders.is_delivered) as avg_delivery_days,
+        count(*) filter (where orders.order_status = 'canceled') as canceled_orders
+    from seller_orders
+    inner join orders
+        on orders.order_id = seller_orders.order_id
+    group by seller_orders.seller_key
+
+),
+
+final as (
+
+    select
+        -- seller
+        sellers.seller_id,
+        sellers.state as seller_state,
+
+        -- volumes (all statuses)
+        seller_items.orders::int as orders,
+        seller_items.items::int as items,
+
+        -- money (revenue items only)
+        round(seller_items.gmv, 2)::numeric(14,2) as gmv,
+
+        -- satisfaction (kept review of each order; null when no order was reviewed)
+        round(seller_order_measures.avg_review_score, 2)::numeric(4,2) as avg_review_score,
+
+        -- delivery (orders delivered with a delivery date)
+        seller_order_measures.delivered_orders::int as delivered_orders,
+        round(seller_order_measures.on_time_orders::numeric
+              / nullif(seller_order_measures.delivered_orders, 0), 4)::numeric(6,4) as on_time_rate,
+        round(seller_order_measures.avg_delivery_days, 2)::numeric(10,2) as avg_delivery_days,
+        round(seller_items.late_shipped_items::numeric
+              / nullif(seller_items.shipped_items, 0), 4)::numeric(6,4) as late_shipping_rate,
+
+        -- cancellations
+        seller_order_measures.canceled_orders::int as canceled_orders
+
+    from seller_items
+    inner join sellers
+        on sellers.seller_key = seller_items.seller_key
+    inner join seller_order_measures
+        on seller_order_measures.seller_key = seller_items.seller_key
+
+)
+
+select * from final
+order by seller_id

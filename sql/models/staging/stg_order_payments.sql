@@ -1,0 +1,33 @@
+-- @primary_key: order_id, payment_sequential
+-- @index: payment_type
+-- @description: One row per payment of an order (several methods or vouchers give several rows).
+
+with payments as (
+
+    select * from {{ source('order_payments') }}
+
+),
+
+renamed as (
+
+    select
+        -- ids
+        order_id,
+        payment_sequential,
+
+        -- attributes
+        payment_type,
+        -- 0 installments occurs on a few credit-card rows: kept as given, it means "not in installments"
+        payment_installments,
+
+        -- measures (BRL)
+        payment_value,
+
+        -- lineage
+        _line as source_line
+
+    from payments
+
+)
+
+select * from renamed

@@ -1,0 +1,54 @@
+-- @primary_key: customer_key
+-- @unique: customer_id
+-- @index: customer_unique_id
+-- @index: state
+-- @description: One row per order-level customer (customer_id) with the person id, location, state name, macro-region and prefix coordinates.
+
+with customers as (
+
+    select * from {{ ref('stg_customers') }}
+
+),
+
+geolocation as (
+
+    select * from {{ ref('stg_geolocation') }}
+
+),
+
+state_regions as (
+
+    select * from {{ ref('stg_state_regions') }}
+
+),
+
+final as (
+
+    select
+        -- keys: surrogate numbered in natural-key order so reruns give the same keys
+        row_number() over (order by customers.customer_id)::int as customer_key,
+        customers.customer_id,
+        -- the person: repeat buyers share it, count people with it
+        customers.customer_unique_id,
+
+        -- location as declared by the customer
+        customers.zip_code_prefix,
+        customers.city,
+        customers.state,
+        state_regions.state_name,
+        state_regions.region,
+
+        -- coordinates of the zip prefix; null when the prefix is absent from geolocation
+        geolocation.latitude,
+        geolocation.longitude,
+        geolocation.zip_code_prefix is not null as has_geolocation
+
+    from customers
+    left join geolocation
+        on geolocation.zip_code_prefix = customers.zip_code_prefix
+    left join state_regions
+        on state_regions.state = customers.state
+
+)
+
+select * from final

@@ -1,0 +1,182 @@
+-- @primary_key: order_key
+-- @unique: order_id
+-- @references: customer_key -> customers_dim(customer_key)
+-- @references: purchase_date_key -> time_dim(date_key)
+-- @references: approved_date_key -> time_dim(date_key)
+-- @references: delivered_carrier_date_key -> time_dim(date_key)
+-- @references: delivered_customer_date_key -> time_dim(date_key)
+-- @references: estimated_delivery_date_key -> time_dim(date_key)
+-- @index: customer_key
+-- @index: purchase_date_key
+-- @index: order_status
+-- @description: Accumulating snapshot, grain one order (all orders, with or without items): lifecycle milestones, order totals, kept review score, delivery durations and data-quality flags.
+
+with orders as (
+
+    select * from {{ ref('stg_orders') }}
+
+),
+
+order_items as (
+
+    select * from {{ ref('stg_order_items') }}
+
+),
+
+payments as (
+
+    select * from {{ ref('stg_order_payments') }}
+
+),
+
+reviews as (
+
+    select * from {{ ref('stg_order_reviews') }}
+
+),
+
+time_dim as (
+
+    select * from {{ ref('time_dim') }}
+
+),
+
+customers as (
+
+    select * from {{ ref('customers_dim') }}
+
+),
+
+-- one row per order for each child table, aggregated before joining to avoid fan-out
+items_per_order as (
+
+    select
+        order_id,
+        count(*)::int as items,
+        count(distinct product_id)::int as distinct_products,
+        count(distinct seller_id)::int as distinct_sellers,
+        sum(price) as item_value,
+        sum(freight_value) as freight_value,
+        -- the carrier date is per order, so the order ships late if it is after the earliest item deadline
+        min(shipping_limit_date) as shipping_limit_date
+    from order_items
+    group by order_id
+
+),
+
+payments_per_order as (
+
+    select
+        order_id,
+        count(*)::int as payments,
+        sum(payment_value) as payment_value
+    from payments
+    group by order_id
+
+),
+
+kept_review as (
+
+    select order_id, review_id, review_score, reviews_for_order
+    from reviews
+    where is_kept_for_order
+
+),
+
+durations as (
+
+    select
+        orders.*,
+        -- exact durations in days (timestamps have whole seconds); only when both ends exist
+        extract(epoch from (delivered_customer_at - purchased_at)) / 86400 as delivery_days_exact,
+        extract(epoch from (estimated_delivery_at - purchased_at)) / 86400 as estimated_days_exact,
+        extract(epoch from (delivered_customer_at - estimated_delivery_at)) / 86400 as delay_days_exact,
+        extract(epoch from (approved_at - purchased_at)) / 3600 as approval_hours_exact,
+        extract(epoch from (delivered_carrier_at - purchased_at)) / 86400 as carrier_days_exact
+    from orders
+
+),
+
+final as (
+
+    select
+        -- keys
+        row_number() over (order by durations.order_id)::int as order_key,
+        durations.order_id,
+        customers.customer_key,
+        purchase_day.date_key as purchase_date_key,
+        to_char(durations.approved_at, 'YYYYMMDD')::int as approved_date_key,
+        to_char(durations.delivered_carrier_at, 'YYYYMMDD')::int as delivered_carrier_date_key,
+        to_char(durations.delivered_customer_at, 'YYYYMMDD')::int as delivered_customer_date_key,
+        to_char(durations.estimated_delivery_at, 'YYYYMMDD')::int as estimated_delivery_date_key,
+
+        -- status at extraction time
+        durations.order_status,
+
+        -- milestones
+        durations.purchased_at,
+        durations.approved_at,
+        durations.delivered_carrier_at,
+        durations.delivered_customer_at,
+        durations.estimated_delivery_at,
+        items_per_order.shipping_limit_date,
+
+        -- order totals (BRL); zero, not null, for the orders without items/payments so sums add up
+        coalesce(items_per_order.items, 0) as items,
+        coalesce(items_per_order.distinct_sellers, 0) as sellers,
+        coalesce(items_per_order.item_value, 0)::numeric(14,2) as item_value,
+        coalesce(items_per_order.freight_value, 0)::numeric(14,2) as freight_value,
+        round(coalesce(items_per_order.item_value, 0) + coalesce(items_per_order.freight_value, 0), 2)::numeric(14,2) as order_value,
+        coalesce(payments_per_order.payments, 0) as payments,
+        coalesce(payments_per_order.payment_value, 0)::numeric(14,2) as payment_value,
+
+        -- satisfaction: the one review kept per order (null when none)
+        kept_review.review_id,
+        kept_review.review_score,
+        coalesce(kept_review.reviews_for_order, 0)::int as reviews,
+
+        -- durations (fractional days, 4 decimals; marts round to 2)
+        round(durations.approval_hours_exact, 4)::numeric(12,4) as approval_hours,
+        round(durations.carrier_days_exact, 4)::numeric(12,4) as carrier_days,
+        round(durations.delivery_days_exact, 4)::numeric(12,4) as delivery_days,
+        round(durations.estimated_days_exact, 4)::numeric(12,4) as estimated_days,
+        -- negative when delivered before the estimate
+        round(durations.delay_days_exact, 4)::numeric(12,4) as delay_days,
+        -- late = delivered on a later calendar day than promised; null when not delivered
+        durations.delivered_customer_at::date > durations.estimated_delivery_at::date as is_late,
+
+        -- seller handed the order to the carrier after the (earliest) item deadline; null when not shipped
+        durations.delivered_carrier_at > items_per_order.shipping_limit_date as is_shipped_late,
+
+        -- flags
+        durations.order_status not in ('canceled', 'unavailable') as is_revenue,
+        -- usable for delivery-time metrics: delivered status and a delivery date
+        (durations.order_status = 'delivered' and durations.delivered_customer_at is not null) as is_delivered,
+        items_per_order.order_id is not null as has_items,
+        payments_per_order.order_id is not null as has_payments,
+        kept_review.order_id is not null as has_review,
+        durations.is_delivered_without_date,
+        durations.has_delivery_date_not_delivered,
+        durations.has_timestamps_out_of_order,
+        durations.is_approved_before_purchase,
+        durations.is_carrier_before_approval,
+        durations.is_carrier_before_purchase,
+        durations.is_delivered_before_carrier,
+        durations.is_delivered_before_purchase
+
+    from durations
+    inner join customers
+        on customers.customer_id = durations.customer_id
+    left join items_per_order
+        on items_per_order.order_id = durations.order_id
+    left join payments_per_order
+        on payments_per_order.order_id = durations.order_id
+    left join kept_review
+        on kept_review.order_id = durations.order_id
+    -- the date dimension covers every date of the data, so the inner join loses nothing
+    inner join time_dim as purchase_day
+        on purchase_day.date = durations.purchased_at::date
+
+)
+
+select * from final

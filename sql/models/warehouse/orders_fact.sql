@@ -1,0 +1,123 @@
+-- @primary_key: order_item_key
+-- @unique: order_id, order_item_id
+-- @references: customer_key -> customers_dim(customer_key)
+-- @references: product_key -> products_dim(product_key)
+-- @references: seller_key -> sellers_dim(seller_key)
+-- @references: purchase_date_key -> time_dim(date_key)
+-- @index: customer_key
+-- @index: product_key
+-- @index: seller_key
+-- @index: purchase_date_key
+-- @description: Sales fact, grain one order item: price and freight with the order's status and timestamps; is_revenue marks the items that count as revenue.
+
+with order_items as (
+
+    select * from {{ ref('stg_order_items') }}
+
+),
+
+orders as (
+
+    select * from {{ ref('stg_orders') }}
+
+),
+
+time_dim as (
+
+    select * from {{ ref('time_dim') }}
+
+),
+
+customers as (
+
+    select * from {{ ref('customers_dim') }}
+
+),
+
+products as (
+
+    select * from {{ ref('products_dim') }}
+
+),
+
+sellers as (
+
+    select * from {{ ref('sellers_dim') }}
+
+),
+
+joined as (
+
+    select
+        order_items.*,
+        orders.customer_id,
+        orders.order_status,
+        orders.purchased_at,
+        orders.approved_at,
+        orders.delivered_carrier_at,
+        orders.delivered_customer_at,
+        orders.estimated_delivery_at
+    from order_items
+    -- every item has its order (FK enforced in the source): inner joins lose nothing
+    inner join orders
+        on orders.order_id = order_items.order_id
+
+),
+
+final as (
+
+    select
+        -- keys
+        row_number() over (order by joined.order_id, joined.order_item_id)::int as order_item_key,
+        customers.customer_key,
+        products.product_key,
+        sellers.seller_key,
+        purchase_day.date_key as purchase_date_key,
+
+        -- degenerate dimensions
+        joined.order_id,
+        joined.order_item_id,
+        joined.order_status,
+
+        -- measures (BRL)
+        joined.price,
+        joined.freight_value,
+        joined.item_total,
+
+        -- timestamps
+        joined.shipping_limit_date,
+        joined.purchased_at,
+        joined.approved_at,
+        joined.delivered_carrier_at,
+        joined.delivered_customer_at,
+        joined.estimated_delivery_at,
+
+        -- time of purchase (local time). Portuguese labels, like the season and holiday names:
+        -- madrugada 0-5h, manhã 6-11h, tarde 12-17h, noite 18-23h
+        extract(hour from joined.purchased_at)::int as purchase_hour,
+        case
+            when extract(hour from joined.purchased_at) < 6 then 'madrugada'
+            when extract(hour from joined.purchased_at) < 12 then 'manhã'
+            when extract(hour from joined.purchased_at) < 18 then 'tarde'
+            else 'noite'
+        end as part_of_day,
+
+        -- flags: revenue excludes orders that never turned into a sale
+        joined.order_status not in ('canceled', 'unavailable') as is_revenue,
+        -- seller handed the item to the carrier after its deadline (null when not shipped)
+        joined.delivered_carrier_at > joined.shipping_limit_date as is_shipped_late
+
+    from joined
+    inner join customers
+        on customers.customer_id = joined.customer_id
+    inner join products
+        on products.product_id = joined.product_id
+    inner join sellers
+        on sellers.seller_id = joined.seller_id
+    -- the date dimension covers every date of the data, so the inner join loses nothing
+    inner join time_dim as purchase_day
+        on purchase_day.date = joined.purchased_at::date
+
+)
+
+select * from final

@@ -1,0 +1,65 @@
+-- @primary_key: payment_key
+-- @unique: order_id, payment_sequential
+-- @references: customer_key -> customers_dim(customer_key)
+-- @references: purchase_date_key -> time_dim(date_key)
+-- @index: order_id
+-- @index: purchase_date_key
+-- @description: Payment fact, grain one payment of an order (method, installments, value).
+
+with payments as (
+
+    select * from {{ ref('stg_order_payments') }}
+
+),
+
+orders as (
+
+    select * from {{ ref('stg_orders') }}
+
+),
+
+time_dim as (
+
+    select * from {{ ref('time_dim') }}
+
+),
+
+customers as (
+
+    select * from {{ ref('customers_dim') }}
+
+),
+
+final as (
+
+    select
+        -- keys
+        row_number() over (order by payments.order_id, payments.payment_sequential)::int as payment_key,
+        customers.customer_key,
+        purchase_day.date_key as purchase_date_key,
+
+        -- degenerate dimensions
+        payments.order_id,
+        payments.payment_sequential,
+        payments.payment_type,
+        orders.order_status,
+
+        -- measures
+        payments.payment_installments,
+        payments.payment_value,
+
+        -- flags
+        orders.order_status not in ('canceled', 'unavailable') as is_revenue
+
+    from payments
+    inner join orders
+        on orders.order_id = payments.order_id
+    inner join customers
+        on customers.customer_id = orders.customer_id
+    -- the date dimension covers every date of the data, so the inner join loses nothing
+    inner join time_dim as purchase_day
+        on purchase_day.date = orders.purchased_at::date
+
+)
+
+select * from final

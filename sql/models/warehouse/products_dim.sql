@@ -1,0 +1,41 @@
+-- @primary_key: product_key
+-- @unique: product_id
+-- @index: category_name
+-- @description: One row per product with Portuguese and English category, listing attributes and package dimensions.
+
+with products as (
+
+    select * from {{ ref('stg_products') }}
+
+),
+
+final as (
+
+    select
+        -- keys
+        row_number() over (order by product_id)::int as product_key,
+        product_id,
+
+        -- category ('unknown' when the source has none)
+        category_name,
+        category_name_en,
+        has_category,
+        is_category_untranslated,
+
+        -- listing
+        name_length,
+        description_length,
+        photos_qty,
+
+        -- package
+        weight_g,
+        length_cm,
+        height_cm,
+        width_cm,
+        volume_cm3
+
+    from products
+
+)
+
+select * from final
