@@ -165,7 +165,9 @@ final as (
         durations.is_delivered_before_purchase
 
     from durations
-    inner join customers
+    -- left joins: a key missing from a dimension (the source declares these foreign keys but
+    -- nothing enforces them at ingest) leaves the key null instead of silently dropping revenue
+    left join customers
         on customers.customer_id = durations.customer_id
     left join items_per_order
         on items_per_order.order_id = durations.order_id

@@ -108,11 +108,13 @@ final as (
         joined.delivered_carrier_at > joined.shipping_limit_date as is_shipped_late
 
     from joined
-    inner join customers
+    -- left joins: a key missing from a dimension (the source declares these foreign keys but
+    -- nothing enforces them at ingest) leaves the key null instead of silently dropping revenue
+    left join customers
         on customers.customer_id = joined.customer_id
-    inner join products
+    left join products
         on products.product_id = joined.product_id
-    inner join sellers
+    left join sellers
         on sellers.seller_id = joined.seller_id
     -- the date dimension covers every date of the data, so the inner join loses nothing
     inner join time_dim as purchase_day

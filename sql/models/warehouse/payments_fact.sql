@@ -54,7 +54,9 @@ final as (
     from payments
     inner join orders
         on orders.order_id = payments.order_id
-    inner join customers
+    -- left joins: a key missing from a dimension (the source declares these foreign keys but
+    -- nothing enforces them at ingest) leaves the key null instead of silently dropping revenue
+    left join customers
         on customers.customer_id = orders.customer_id
     -- the date dimension covers every date of the data, so the inner join loses nothing
     inner join time_dim as purchase_day
