@@ -1,0 +1,256 @@
+import fs from 'node:fs/promises';
+import { Command, Option } from 'commander';
+import { ConfigError, loadConfig, type Config } from '../config.ts';
+import { stopEmbedded, startEmbedded } from '../db/embedded.ts';
+import { migrate } from '../db/migrate.ts';
+import { LockedError } from '../db/lock.ts';
+import { SourceFileError } from '../ingest/errors.ts';
+import { createLogger, type Logger } from '../log.ts';
+import { openContext, type Context } from '../pipeline/context.ts';
+import { locateData } from '../pipeline/demoData.ts';
+import { createProgress, progressMode } from '../pipeline/progress.ts';
+import { audited, checkStep, GateFailedError, ingestStep, publishStep, transformStep, type FileSummary } from '../pipeline/steps.ts';
+import { projectPath } from '../paths.ts';
+import { createOutput, n, table, type Output } from './output.ts';
+
+interface GlobalOptions {
+  json?: boolean;
+}
+
+const program = new Command()
+  .name('olist')
+  .description('Olist e-commerce CSVs -> validated PostgreSQL star schema, quality-gated marts')
+  .addOption(new Option('--json', 'print one JSON document on stdout instead of text').default(false))
+  .showHelpAfterError();
+
+/** Shared set-up of every command: validated config, logger, output; errors mapped to exit codes. */
+function action<A extends unknown[]>(fn: (env: { config: Config; log: Logger; out: Output }, ...args: A) => Promise<void>) {
+  return async (...args: A): Promise<void> => {
+    const opts = program.opts<GlobalOptions>();
+    const out = createOutput(Boolean(opts.json));
+    let log: Logger | undefined;
+    try {
+      const config = loadConfig();
+      log = createLogger(config.logLevel);
+      await fn({ config, log, out }, ...args);
+    } catch (err) {
+      const e = err as Error;
+      log?.error({ err: e }, e.message);
+      const known = e instanceof ConfigError || e instanceof SourceFileError || e instanceof LockedError || e instanceof GateFailedError;
+      if (out.json) process.stdout.write(`${JSON.stringify({ ok: false, error: e.message })}\n`);
+      process.stderr.write(`olist: ${known ? '' : 'error: '}${e.message}\n`);
+      process.exitCode = e instanceof LockedError ? 75 : 1;
+    }
+  };
+}
+
+async function withContext<T>(config: Config, log: Logger, fn: (ctx: Context) => Promise<T>): Promise<T> {
+  const ctx = await openContext(config, log);
+  try {
+    return await fn(ctx);
+  } finally {
+    await ctx.db.close();
+  }
+}
+
+function filesTable(files: FileSummary[]): string {
+  return table(
+    files.map((f) => [f.file, n(f.rowsRead), n(f.rowsLoaded), n(f.rowsRejected), `${(f.ms / 1000).toFixed(1)} s`]),
+    ['file', 'read', 'loaded', 'rejected', 'time'],
+  );
+}
+
+async function headline(ctx: Context): Promise<Record<string, string | null>> {
+  const sql = await fs.readFile(projectPath('queries', 'headline_metrics.sql'), 'utf8');
+  const { rows } = await ctx.db.pool.query(sql);
+  return rows[0] ?? {};
+}
+
+program
+  .command('run')
+  .description('everything: migrate, ingest the CSVs, build the models, check quality, publish; prints a summary')
+  .action(
+    action(async ({ config, log, out }) => {
+      const started = performance.now();
+      await withContext(config, log, async (ctx) => {
+        const data = await locateData(config, log, (l) => out.say(l));
+        out.say(`Loading ${data.dataDir} into ${ctx.db.embedded ? `embedded PostgreSQL (${config.embeddedDataDir})` : 'DATABASE_URL'}`);
+        const progress = createProgress(progressMode(out.json));
+        const { runId, result } = await audited(ctx, 'run', data.dataDir, async (runId) => {
+          try {
+            const files = await ingestStep(ctx, runId, data.dataDir, progress);
+            const models = await transformStep(ctx, runId, progress);
+            const gate = await checkStep(ctx, runId, true);
+            const published = await publishStep(ctx, runId, gate);
+            return { files, models: models.length, gate: { passed: gate.passed, checks: gate.results.length, warnings: gate.results.filter((r) => r.status === 'warn').length }, layers: published.layers };
+          } finally {
+            progress.stop();
+          }
+        });
+        const metrics = await headline(ctx);
+        const seconds = (performance.now() - started) / 1000;
+        out.result({ ok: true, runId, dataDir: data.dataDir, synthetic: data.generated, seconds: Number(seconds.toFixed(2)), ...result, metrics }, () =>
+          [
+            '',
+            filesTable(result.files),
+            '',
+            `Built ${result.models} models; quality gate passed (${result.gate.checks} checks, ${result.gate.warnings} warnings); published ${result.layers.join(', ')}.`,
+            `Orders with revenue ${n(metrics.revenue_orders)}, items ${n(metrics.revenue_items)}, GMV R$ ${n(metrics.gmv)}, average order R$ ${n(metrics.avg_order_value)} (${metrics.first_day} .. ${metrics.last_day})`,
+            `Delivered orders ${n(metrics.delivered_orders)}, average delivery ${n(metrics.avg_delivery_days)} days, late ${(Number(metrics.late_rate) * 100).toFixed(1)}%`,
+            `Run ${runId} finished in ${seconds.toFixed(1)} s${data.generated ? ' (SYNTHETIC data)' : ''}.`,
+          ].join('\n'),
+        );
+      });
+    }),
+  );
+
+program
+  .command('migrate')
+  .description('apply pending database migrations')
+  .action(
+    action(async ({ config, log, out }) => {
+      const ctx = await (await import('../db/connection.ts')).connect(config, log);
+      try {
+        const applied = await migrate(ctx.pool, log);
+        out.result({ ok: true, applied }, () => (applied.length ? `applied ${applied.join(', ')}` : 'database is up to date'));
+      } finally {
+        await ctx.close();
+      }
+    }),
+  );
+
+program
+  .command('ingest')
+  .description('stream and validate the CSVs of OLIST_DATA_DIR into the staged raw layer (published by `publish`)')
+  .option('--data-dir <dir>', 'directory holding the nine Kaggle files (default OLIST_DATA_DIR)')
+  .action(
+    action(async ({ config, log, out }, opts: { dataDir?: string }) => {
+      const cfg = opts.dataDir ? loadConfig({ ...process.env, OLIST_DATA_DIR: opts.dataDir }) : config;
+      await withContext(cfg, log, async (ctx) => {
+        const data = await locateData(cfg, log, (l) => out.say(l));
+        const progress = createProgress(progressMode(out.json));
+        const { runId, result } = await audited(ctx, 'ingest', data.dataDir, (runId) =>
+          ingestStep(ctx, runId, data.dataDir, progress).finally(() => progress.stop()),
+        );
+        out.result({ ok: true, runId, dataDir: data.dataDir, files: result }, () => `\n${filesTable(result)}\nstaged: run \`olist transform\` then \`olist publish\``);
+      });
+    }),
+  );
+
+program
+  .command('transform')
+  .description('build the SQL models (staging, warehouse, marts) into staged schemas')
+  .action(
+    action(async ({ config, log, out }) => {
+      await withContext(config, log, async (ctx) => {
+        const progress = createProgress(progressMode(out.json));
+        const { runId, result } = await audited(ctx, 'transform', null, (runId) => transformStep(ctx, runId, progress).finally(() => progress.stop()));
+        out.result({ ok: true, runId, models: result }, () =>
+          table(result.map((r) => [`${r.layer}.${r.model}`, n(r.rows), `${r.ms} ms`]), ['model', 'rows', 'time']),
+        );
+      });
+    }),
+  );
+
+program
+  .command('check')
+  .description('run the quality checks (published data, or the staged build with --staged); exit 1 if an error-level check fails')
+  .option('--staged', 'check the staged build instead of the published warehouse', false)
+  .action(
+    action(async ({ config, log, out }, opts: { staged: boolean }) => {
+      await withContext(config, log, async (ctx) => {
+        const { runId, result } = await audited(ctx, opts.staged ? 'check --staged' : 'check', null, (runId) => checkStep(ctx, runId, opts.staged));
+        out.result({ ok: result.passed, runId, ...result }, () =>
+          table(result.results.map((r) => [r.check, r.layer, r.severity, r.status, n(r.failingRows)]), ['check', 'layer', 'severity', 'status', 'failing']),
+        );
+        if (!result.passed) process.exitCode = 1;
+      });
+    }),
+  );
+
+program
+  .command('publish')
+  .description('gate the staged build and swap it in atomically')
+  .action(
+    action(async ({ config, log, out }) => {
+      await withContext(config, log, async (ctx) => {
+        const { runId, result } = await audited(ctx, 'publish', null, (runId) => publishStep(ctx, runId));
+        out.result({ ok: true, runId, layers: result.layers }, () => `published ${result.layers.join(', ')}`);
+      });
+    }),
+  );
+
+program
+  .command('status')
+  .description('show the last runs and their row counts')
+  .option('-n, --limit <n>', 'number of runs', '10')
+  .action(
+    action(async ({ config, log, out }, opts: { limit: string }) => {
+      await withContext(config, log, async (ctx) => {
+        const { rows } = await ctx.db.pool.query(
+          `select r.run_id, r.command, r.status, r.started_at::text, round(extract(epoch from r.finished_at - r.started_at)::numeric, 1) as seconds,
+                  sum(f.rows_read) as rows_read, sum(f.rows_loaded) as rows_loaded, sum(f.rows_rejected) as rows_rejected,
+                  (p.run_id is not null) as published, r.error
+             from audit.runs r left join audit.file_loads f using (run_id) left join audit.publications p using (run_id)
+            group by r.run_id, p.run_id order by r.run_id desc limit $1`,
+          [Number(opts.limit)],
+        );
+        out.result({ ok: true, runs: rows }, () =>
+          rows.length === 0
+            ? 'no runs yet: try `olist run`'
+            : table(
+                rows.map((r) => [r.run_id, r.command, r.status, r.started_at.slice(0, 19), r.seconds ?? '-', n(r.rows_read), n(r.rows_loaded), n(r.rows_rejected), r.published ? 'yes' : '', (r.error ?? '').slice(0, 60)]),
+                ['run', 'command', 'status', 'started', 'sec', 'read', 'loaded', 'rejected', 'published', 'error'],
+              ),
+        );
+      });
+    }),
+  );
+
+program
+  .command('generate')
+  .description('write a synthetic Olist-format dataset (all nine files) at any scale')
+  .option('--scale <s>', 'multiplier of the transactional volumes (1 = the real dataset size)', '1')
+  .option('--seed <n>', 'random seed (same seed and scale, same bytes)', '42')
+  .requiredOption('--out <dir>', 'output directory')
+  .option('--reference-dir <dir>', 'directory with real products/sellers/translation files to reuse')
+  .action(
+    action(async ({ out }, opts: { scale: string; seed: string; out: string; referenceDir?: string }) => {
+      const scale = Number(opts.scale);
+      const seed = Number(opts.seed);
+      if (!(scale > 0) || !Number.isInteger(seed) || seed < 0) throw new Error('--scale must be > 0 and --seed a non-negative integer');
+      // Loaded on demand: only this command and the demo-data fallback need the generator.
+      const { generateDataset } = await import('../generate/generate.ts');
+      const summary = await generateDataset({ scale, seed, outDir: opts.out, referenceDir: opts.referenceDir });
+      out.result({ ok: true, ...summary }, () => `generated SYNTHETIC data in ${opts.out}:\n${JSON.stringify(summary, null, 2)}`);
+    }),
+  );
+
+const db = program.command('db').description('the embedded PostgreSQL server (ignored with DATABASE_URL)');
+db.command('start')
+  .description('start the embedded server in the background')
+  .action(
+    action(async ({ config, log, out }) => {
+      const s = await startEmbedded(config.embeddedDataDir, config.embeddedPort, log);
+      out.result({ ok: true, url: s.url, started: s.startedHere }, () => `${s.startedHere ? 'started' : 'already running'}: ${s.url}`);
+    }),
+  );
+db.command('stop')
+  .description('stop the embedded server')
+  .action(
+    action(async ({ config, log, out }) => {
+      const stopped = await stopEmbedded(config.embeddedDataDir, log);
+      out.result({ ok: true, stopped }, () => (stopped ? 'stopped' : 'not running'));
+    }),
+  );
+db.command('url')
+  .description('print the connection URL of the warehouse')
+  .action(
+    action(async ({ config, out }) => {
+      const { embeddedUrl } = await import('../db/embedded.ts');
+      const url = config.databaseUrl ?? embeddedUrl(config.embeddedPort);
+      out.result({ ok: true, url }, () => url);
+    }),
+  );
+
+await program.parseAsync(process.argv);

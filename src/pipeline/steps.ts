@@ -1,0 +1,116 @@
+import { finishRun, startRun } from '../audit/runs.ts';
+import { ident, type Pool } from '../db/connection.ts';
+import { withWarehouseLock } from '../db/lock.ts';
+import { ingestToBuild, RAW_BUILD_SCHEMA, RAW_SCHEMA } from '../ingest/ingest.ts';
+import type { FileLoadResult } from '../ingest/loadFile.ts';
+import { runQualityGate, type GateOutcome } from '../quality/gate.ts';
+import { buildModels, buildSchema, type ModelResult } from '../transform/build.ts';
+import { loadModels, MODEL_LAYERS } from '../transform/models.ts';
+import { publishLayers } from '../transform/publish.ts';
+import type { Context } from './context.ts';
+import type { Progress } from './progress.ts';
+
+export interface FileSummary {
+  file: string;
+  rowsRead: number;
+  rowsLoaded: number;
+  rowsRejected: number;
+  ms: number;
+}
+
+async function schemaExists(pool: Pool, name: string): Promise<boolean> {
+  const { rowCount } = await pool.query('select 1 from pg_namespace where nspname = $1', [name]);
+  return (rowCount ?? 0) > 0;
+}
+
+/** Every audited job runs under the warehouse lock and leaves one row in audit.runs. */
+export async function audited<T>(ctx: Context, command: string, dataDir: string | null, job: (runId: number) => Promise<T>): Promise<{ runId: number; result: T }> {
+  return withWarehouseLock(ctx.db.pool, async () => {
+    const runId = await startRun(ctx.db.pool, command, dataDir);
+    try {
+      const result = await job(runId);
+      await finishRun(ctx.db.pool, runId, { summary: result });
+      return { runId, result };
+    } catch (err) {
+      await finishRun(ctx.db.pool, runId, { error: err as Error }).catch(() => undefined);
+      throw err;
+    }
+  });
+}
+
+export async function ingestStep(ctx: Context, runId: number, dataDir: string, progress: Progress): Promise<FileSummary[]> {
+  const results: FileLoadResult[] = await ingestToBuild(ctx.db.pool, {
+    runId,
+    dataDir,
+    log: ctx.log.child({ runId }),
+    onFileStart: (spec, bytes) => progress.start(spec.fileName, bytes),
+    onProgress: (spec, bytes) => progress.advance(spec.fileName, bytes),
+    onFileDone: (r) => progress.done(r.fileName, `${r.rowsLoaded.toLocaleString('en-US')} loaded, ${r.rowsRejected} rejected`),
+  });
+  return results.map((r) => ({ file: r.fileName, rowsRead: r.rowsRead, rowsLoaded: r.rowsLoaded, rowsRejected: r.rowsRejected, ms: r.durationMs }));
+}
+
+/** Builds the models from the staged raw layer when one is waiting, else from the published one. */
+export async function transformStep(ctx: Context, runId: number, progress: Progress): Promise<ModelResult[]> {
+  const sourceSchema = (await schemaExists(ctx.db.pool, RAW_BUILD_SCHEMA)) ? RAW_BUILD_SCHEMA : RAW_SCHEMA;
+  const models = await loadModels();
+  progress.start('models', models.length);
+  const results = await buildModels(ctx.db.pool, models, {
+    sourceSchema,
+    log: ctx.log.child({ runId }),
+    onModelDone: (r) => progress.advance('models', 1, `${r.layer}.${r.model}`),
+  });
+  progress.done('models', `${results.length} models built`);
+  return results;
+}
+
+/** The staged schemas waiting to be published, in publish order. */
+async function stagedLayers(pool: Pool): Promise<{ published: string; build: string }[]> {
+  const layers = [RAW_SCHEMA, ...MODEL_LAYERS].map((l) => ({ published: l, build: l === RAW_SCHEMA ? RAW_BUILD_SCHEMA : buildSchema(l) }));
+  const staged = [];
+  for (const l of layers) if (await schemaExists(pool, l.build)) staged.push(l);
+  return staged;
+}
+
+export async function checkStep(ctx: Context, runId: number, staged: boolean): Promise<GateOutcome> {
+  return runQualityGate(ctx.db.pool, { runId, staged, log: ctx.log.child({ runId, step: 'check' }) });
+}
+
+export class GateFailedError extends Error {}
+
+/**
+ * Runs the quality gate on the staged build and, only if no error-level check failed, swaps every
+ * staged layer in one transaction. A staged raw layer without its models is never published alone
+ * unless it is all there is (ingest-only), so raw and warehouse never disagree.
+ */
+export async function publishStep(ctx: Context, runId: number, gate?: GateOutcome): Promise<{ layers: string[]; gate: GateOutcome }> {
+  const layers = await stagedLayers(ctx.db.pool);
+  if (layers.length === 0) throw new Error('nothing is staged to publish: run `olist ingest` and `olist transform` first');
+  const modelsStaged = layers.some((l) => l.published !== RAW_SCHEMA);
+  const outcome = gate ?? (await checkStep(ctx, runId, true));
+  if (!outcome.passed) {
+    throw new GateFailedError(`quality gate failed, nothing published: ${outcome.failedErrors.join('; ')}`);
+  }
+  const modelRows = modelsStaged ? await countRows(ctx.db.pool, layers.filter((l) => l.published !== RAW_SCHEMA).map((l) => l.build)) : {};
+  await publishLayers(ctx.db.pool, layers, async (client) => {
+    await client.query('insert into audit.publications (run_id, models, model_rows) values ($1, $2, $3)', [
+      runId, Object.keys(modelRows).length, JSON.stringify(modelRows),
+    ]);
+  });
+  ctx.log.info({ runId, step: 'publish', layers: layers.map((l) => l.published) }, 'published');
+  return { layers: layers.map((l) => l.published), gate: outcome };
+}
+
+async function countRows(pool: Pool, schemas: string[]): Promise<Record<string, number>> {
+  const { rows } = await pool.query<{ schema: string; name: string }>(
+    `select n.nspname as schema, c.relname as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
+      where n.nspname = any($1) and c.relkind = 'r' order by 1, 2`,
+    [schemas],
+  );
+  const counts: Record<string, number> = {};
+  for (const r of rows) {
+    const { rows: c } = await pool.query<{ n: string }>(`select count(*) as n from ${ident(r.schema)}.${ident(r.name)}`);
+    counts[`${r.schema.replace(/_build$/, '')}.${r.name}`] = Number(c[0]!.n);
+  }
+  return counts;
+}
