@@ -37,7 +37,7 @@ ranked as (
                      review_creation_date desc nulls last,
                      review_id desc
         ) as order_review_rank,
-        count(*) over (partition by order_id) as reviews_for_order
+        count(*) over (partition by order_id)::int as reviews_for_order
     from deduplicated
     where copy_rank = 1
 
