@@ -9,6 +9,7 @@ import { createLogger, type Logger } from '../log.ts';
 import { openContext, type Context } from '../pipeline/context.ts';
 import { locateData } from '../pipeline/demoData.ts';
 import { createProgress, progressMode } from '../pipeline/progress.ts';
+import { runPipeline } from '../pipeline/run.ts';
 import { audited, checkStep, GateFailedError, ingestStep, publishStep, transformStep, type FileSummary } from '../pipeline/steps.ts';
 import { projectPath } from '../paths.ts';
 import { createOutput, n, table, type Output } from './output.ts';
@@ -76,17 +77,7 @@ program
         const data = await locateData(config, log, (l) => out.say(l));
         out.say(`Loading ${data.dataDir} into ${ctx.db.embedded ? `embedded PostgreSQL (${config.embeddedDataDir})` : 'DATABASE_URL'}`);
         const progress = createProgress(progressMode(out.json));
-        const { runId, result } = await audited(ctx, 'run', data.dataDir, async (runId) => {
-          try {
-            const files = await ingestStep(ctx, runId, data.dataDir, progress);
-            const models = await transformStep(ctx, runId, progress);
-            const gate = await checkStep(ctx, runId, true);
-            const published = await publishStep(ctx, runId, gate);
-            return { files, models: models.length, gate: { passed: gate.passed, checks: gate.results.length, warnings: gate.results.filter((r) => r.status === 'warn').length }, layers: published.layers };
-          } finally {
-            progress.stop();
-          }
-        });
+        const { runId, ...result } = await runPipeline(ctx, data.dataDir, progress);
         const metrics = await headline(ctx);
         const seconds = (performance.now() - started) / 1000;
         out.result({ ok: true, runId, dataDir: data.dataDir, synthetic: data.generated, seconds: Number(seconds.toFixed(2)), ...result, metrics }, () =>

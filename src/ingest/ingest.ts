@@ -42,14 +42,23 @@ export async function ingestToBuild(pool: Pool, opts: IngestOptions): Promise<Fi
   await pool.query(`drop schema if exists ${RAW_BUILD_SCHEMA} cascade; create schema ${RAW_BUILD_SCHEMA}`);
   const queue = [...sources];
   const results: FileLoadResult[] = [];
+  let failed = false;
   const worker = async (): Promise<void> => {
-    for (let spec = queue.shift(); spec; spec = queue.shift()) {
-      const result = await loadOne(pool, spec, opts);
-      results.push(result);
-      opts.onFileDone?.(result);
+    // After a failure the other workers stop taking files, so nothing still writes when we return.
+    for (let spec = queue.shift(); spec && !failed; spec = queue.shift()) {
+      try {
+        const result = await loadOne(pool, spec, opts);
+        results.push(result);
+        opts.onFileDone?.(result);
+      } catch (err) {
+        failed = true;
+        throw err;
+      }
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, opts.concurrency ?? 2) }, worker));
+  const settled = await Promise.allSettled(Array.from({ length: Math.max(1, opts.concurrency ?? 2) }, worker));
+  const firstError = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (firstError) throw firstError.reason;
   // Keep the declared order so summaries and audit rows read the same on every run.
   return sources.map((s) => results.find((r) => r.source === s.name)!);
 }

@@ -51,6 +51,7 @@ function lineBreaksIn(record: readonly string[]): number {
  */
 class RecordsToCopy extends Transform {
   private validator: RowValidator | undefined;
+  private fieldIndex: number[] = [];
   private width = 0;
   private buffer = '';
   private previousEndLine = 0;
@@ -70,9 +71,9 @@ class RecordsToCopy extends Transform {
     this.previousEndLine = line + lineBreaksIn(record);
     try {
       if (!this.validator) {
-        const fieldIndex = mapHeader(this.spec, record, this.fileName);
+        this.fieldIndex = mapHeader(this.spec, record, this.fileName);
         this.width = record.length;
-        this.validator = compileRowValidator(this.spec, fieldIndex);
+        this.validator = compileRowValidator(this.spec, this.fieldIndex);
         return done();
       }
       this.rowsRead++;
@@ -89,7 +90,9 @@ class RecordsToCopy extends Transform {
         return done();
       }
       if (out.includes('\uFFFD')) {
-        throw new SourceFileError(this.fileName, 'wrong encoding: the file is not valid UTF-8', line);
+        // Invalid UTF-8 bytes were decoded as U+FFFD: name the column so the user can find them.
+        const column = this.spec.columns.find((_, i) => record[this.fieldIndex[i]!]?.includes('\uFFFD'));
+        throw new SourceFileError(this.fileName, 'wrong encoding: the file is not valid UTF-8', line, column?.name);
       }
       this.rowsLoaded++;
       this.buffer += `${out}\t${line}\n`;
