@@ -53,7 +53,6 @@ items_per_order as (
     select
         order_id,
         count(*)::int as items,
-        count(distinct product_id)::int as distinct_products,
         count(distinct seller_id)::int as distinct_sellers,
         sum(price) as item_value,
         sum(freight_value) as freight_value,
