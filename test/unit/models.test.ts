@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { loadModels, parseModel, sortByDependencies } from '../../src/transform/models.ts';
+import { compileModel } from '../../src/transform/build.ts';
+
+describe('SQL models', () => {
+  test('directives and refs are read from the model file', () => {
+    const m = parseModel('x/orders_fact.sql', 'warehouse', [
+      '-- @primary_key: order_item_key',
+      '-- @unique: order_id, order_item_id',
+      '-- @references: customer_key -> customers_dim(customer_key)',
+      '-- @index: purchase_date_key',
+      '-- @test: not_null(order_id)',
+      "with a as (select * from {{ ref('stg_order_items') }}), b as (select * from {{ source('orders') }}) select 1",
+    ].join('\n'));
+    assert.equal(m.name, 'orders_fact');
+    assert.deepEqual(m.primaryKey, ['order_item_key']);
+    assert.deepEqual(m.unique, [['order_id', 'order_item_id']]);
+    assert.deepEqual(m.references, [{ columns: ['customer_key'], model: 'customers_dim', referencedColumns: ['customer_key'] }]);
+    assert.deepEqual(m.indexes, [['purchase_date_key']]);
+    assert.deepEqual(m.directives, [{ key: 'test', value: 'not_null(order_id)' }]);
+    assert.deepEqual(m.refs, ['stg_order_items']);
+    assert.deepEqual(m.sources, ['orders']);
+  });
+
+  test('refs compile to the build schema of the referenced layer, sources to the given schema', () => {
+    const stg = parseModel('stg_orders.sql', 'staging', "select * from {{ source('orders') }}");
+    const fact = parseModel('f.sql', 'warehouse', "select * from {{ ref('stg_orders') }};\n");
+    const byName = new Map([[stg.name, stg], [fact.name, fact]]);
+    assert.equal(compileModel(fact, byName, 'raw_build'), 'select * from "staging_build"."stg_orders"');
+    assert.equal(compileModel(stg, byName, 'raw'), 'select * from "raw"."orders"');
+  });
+
+  test('dependency order puts every model after what it refs; cycles and unknown refs fail', () => {
+    const a = parseModel('a.sql', 'marts', "select * from {{ ref('b') }}");
+    const b = parseModel('b.sql', 'warehouse', "select * from {{ ref('c') }}");
+    const c = parseModel('c.sql', 'staging', 'select 1');
+    assert.deepEqual(sortByDependencies([a, b, c]).map((m) => m.name), ['c', 'b', 'a']);
+    const loop = parseModel('c.sql', 'staging', "select * from {{ ref('a') }}");
+    assert.throws(() => sortByDependencies([a, b, loop]), /cycle: a -> b -> c -> a/);
+    assert.throws(() => sortByDependencies([a]), /ref\('b'\) names no model/);
+  });
+
+  test('the project models form a valid graph with the public marts', async () => {
+    const models = await loadModels();
+    const marts = models.filter((m) => m.layer === 'marts').map((m) => m.name);
+    for (const name of ['daily_revenue', 'monthly_revenue', 'orders_by_state', 'orders_by_region', 'seller_performance', 'delivery_times_monthly', 'delivery_times_by_state']) {
+      assert.ok(marts.includes(name), name);
+    }
+    for (const name of ['orders_fact', 'order_fulfillment_fact', 'customers_dim', 'products_dim', 'sellers_dim', 'time_dim']) {
+      assert.ok(models.some((m) => m.layer === 'warehouse' && m.name === name), name);
+    }
+  });
+});
