@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Creates/updates the project's Python virtualenv (.venv) for the Airflow DAGs and their tests
+# (requirements/airflow.txt) and the benchmark baseline (requirements/bench.txt), pinned by
+# requirements/constraints.txt.
+#
+# Idempotent and cheap when nothing changed: a stamp file in .venv records a hash of the
+# requirement files and the interpreter version; when it matches, the script exits at once.
+#
+# Usage: scripts/setup-python.sh [--force]
+# Env:   PYTHON (interpreter used to create the venv, default python3; needs 3.10-3.13)
+#        OLIST_VENV (venv location, default <project>/.venv)
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="${OLIST_VENV:-$ROOT/.venv}"
+PYTHON="${PYTHON:-python3}"
+REQ="$ROOT/requirements"
+STAMP="$VENV/.olist-requirements.sha256"
+FORCE=0
+[[ "${1:-}" == "--force" ]] && FORCE=1
+
+py_version="$("$PYTHON" -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
+case "$py_version" in
+  3.10|3.11|3.12|3.13) ;;
+  *) echo "setup-python: Airflow 3 needs Python 3.10-3.13, $PYTHON is $py_version" >&2; exit 1 ;;
+esac
+
+want="$( { echo "python $py_version"; cat "$REQ/airflow.txt" "$REQ/bench.txt" "$REQ/constraints.txt"; } | sha256sum | cut -d' ' -f1)"
+
+if [[ $FORCE -eq 0 && -x "$VENV/bin/python" && -f "$STAMP" && "$(cat "$STAMP")" == "$want" ]]; then
+  echo "setup-python: $VENV is up to date"
+  exit 0
+fi
+
+mkdir -p "$(dirname "$VENV")"
+# One installer at a time (e.g. two test wrappers started together).
+exec 9>"${TMPDIR:-/tmp}/olist-venv-$(echo "$VENV" | sha256sum | cut -c1-12).lock"
+flock 9
+# Another process may have finished the job while we waited for the lock.
+if [[ $FORCE -eq 0 && -x "$VENV/bin/python" && -f "$STAMP" && "$(cat "$STAMP")" == "$want" ]]; then
+  echo "setup-python: $VENV is up to date"
+  exit 0
+fi
+
+start=$(date +%s)
+if [[ -x "$VENV/bin/python" ]]; then
+  have="$("$VENV/bin/python" -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null || echo none)"
+  if [[ "$have" != "$py_version" ]]; then
+    echo "setup-python: recreating $VENV (Python $have -> $py_version)"
+    rm -rf "$VENV"
+  fi
+fi
+if [[ ! -x "$VENV/bin/python" ]]; then
+  echo "setup-python: creating $VENV with $PYTHON ($py_version)"
+  "$PYTHON" -m venv "$VENV"
+fi
+rm -f "$STAMP"
+
+echo "setup-python: installing requirements/airflow.txt and requirements/bench.txt"
+# This machine's pip config lists optional local indexes that may not exist; drop that noise only.
+set +e
+"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
+  -r "$REQ/airflow.txt" -r "$REQ/bench.txt" -c "$REQ/constraints.txt" 2>&1 |
+  grep -v "^WARNING: Location 'file:" 
+rc=${PIPESTATUS[0]}
+set -e
+if [[ $rc -ne 0 ]]; then
+  echo "setup-python: pip install failed ($rc)" >&2
+  exit "$rc"
+fi
+"$VENV/bin/python" -m pip check --disable-pip-version-check
+# Smoke test: the modules the DAGs, tests and benchmark import.
+"$VENV/bin/python" -c '
+import airflow, sqlalchemy, pandas, psycopg2, pytest
+from airflow.sdk import DAG
+from airflow.providers.standard.operators.bash import BashOperator
+print("setup-python: airflow", airflow.__version__, "| sqlalchemy", sqlalchemy.__version__, "| pandas", pandas.__version__)
+'
+echo "$want" > "$STAMP"
+echo "setup-python: done in $(( $(date +%s) - start ))s"
