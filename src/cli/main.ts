@@ -152,7 +152,7 @@ program
       await withContext(config, log, async (ctx) => {
         const { runId, result } = await audited(ctx, opts.staged ? 'check --staged' : 'check', null, (runId) => checkStep(ctx, runId, opts.staged));
         out.result({ ok: result.passed, runId, ...result }, () =>
-          table(result.results.map((r) => [r.check, r.layer, r.severity, r.status, n(r.failingRows)]), ['check', 'layer', 'severity', 'status', 'failing']),
+          table(result.results.map((r) => [r.name, r.layer, r.severity, r.status, n(r.failingRows)]), ['check', 'layer', 'severity', 'status', 'failing']),
         );
         if (!result.passed) process.exitCode = 1;
       });
@@ -214,6 +214,19 @@ program
       const { generateDataset } = await import('../generate/generate.ts');
       const summary = await generateDataset({ scale, seed, outDir: opts.out, referenceDir: opts.referenceDir });
       out.result({ ok: true, ...summary }, () => `generated SYNTHETIC data in ${opts.out}:\n${JSON.stringify(summary, null, 2)}`);
+    }),
+  );
+
+program
+  .command('docs')
+  .description('regenerate docs/data-dictionary.md from the source specs and model headers')
+  .action(
+    action(async ({ out }) => {
+      const { renderDataDictionary } = await import('../docs/dataDictionary.ts');
+      const { loadModels } = await import('../transform/models.ts');
+      const file = projectPath('docs', 'data-dictionary.md');
+      await fs.writeFile(file, renderDataDictionary(await loadModels()));
+      out.result({ ok: true, file }, () => `wrote ${file}`);
     }),
   );
 

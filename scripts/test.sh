@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The whole test suite, as `npm test` runs it: typecheck, the Node tests against a real embedded
+# PostgreSQL, then the Airflow DAG tests (pytest) in the project's Python venv. Installs the Python
+# side itself (scripts/setup-python.sh is idempotent), stops the test database server at the end.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+shopt -s globstar
+
+stop_test_db() { node --import tsx test/helpers/stopTestDb.ts || true; }
+trap stop_test_db EXIT
+
+echo "== typecheck"
+npx tsc --noEmit || exit 1
+
+echo "== python environment (Airflow, pytest, benchmark baseline)"
+bash scripts/setup-python.sh || exit 1
+
+status=0
+echo "== node tests"
+node --import tsx --test --test-concurrency=1 --test-reporter=spec test/**/*.test.ts || status=1
+
+echo "== airflow tests"
+.venv/bin/python -m pytest airflow/tests -q -p no:cacheprovider || status=1
+
+exit $status
