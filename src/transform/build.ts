@@ -31,7 +31,10 @@ function constraintsDdl(model: Model, models: ReadonlyMap<string, Model>): strin
   const ddl: string[] = [];
   if (model.primaryKey) ddl.push(`alter table ${table} add primary key (${cols(model.primaryKey)})`);
   for (const u of model.unique) ddl.push(`alter table ${table} add unique (${cols(u)})`);
-  for (const fk of model.references) {
+  // Foreign keys lock their referenced table until commit; adding them in one global order (by
+  // referenced model) means two models built concurrently can wait on each other but never deadlock.
+  const references = [...model.references].sort((a, b) => a.model.localeCompare(b.model));
+  for (const fk of references) {
     const target = models.get(fk.model);
     if (!target) throw new Error(`${model.file}: @references names no model '${fk.model}'`);
     ddl.push(
@@ -43,37 +46,75 @@ function constraintsDdl(model: Model, models: ReadonlyMap<string, Model>): strin
 }
 
 /**
- * Builds every model, in dependency order, into fresh build schemas. The published schemas are not
- * touched, so readers keep seeing the previous version and a failure here changes nothing they see.
+ * Builds every model into fresh build schemas, several at a time: a model starts as soon as every
+ * model it refs (or references by foreign key) is built. The published schemas are not touched, so
+ * readers keep seeing the previous version and a failure here changes nothing they see.
  */
 export async function buildModels(
   pool: Pool,
   models: readonly Model[],
-  opts: { sourceSchema: string; log: Logger; onModelDone?: (r: ModelResult) => void },
+  opts: { sourceSchema: string; log: Logger; concurrency?: number; onModelDone?: (r: ModelResult) => void },
 ): Promise<ModelResult[]> {
   const byName = new Map(models.map((m) => [m.name, m]));
   await pool.query(MODEL_LAYERS.map((l) => `drop schema if exists ${buildSchema(l)} cascade; create schema ${buildSchema(l)};`).join('\n'));
+  const deps = new Map(models.map((m) => [m.name, new Set([...m.refs, ...m.references.map((r) => r.model)].filter((d) => d !== m.name))]));
+  const done = new Set<string>();
+  const started = new Set<string>();
   const results: ModelResult[] = [];
-  const client = await pool.connect();
-  try {
-    for (const model of models) {
-      const started = performance.now();
-      const table = `${ident(buildSchema(model.layer))}.${ident(model.name)}`;
+  let failure: Error | undefined;
+  let wake: () => void = () => {};
+
+  const nextReady = (): Model | undefined =>
+    models.find((m) => !started.has(m.name) && [...deps.get(m.name)!].every((d) => done.has(d)));
+
+  const worker = async (): Promise<void> => {
+    while (!failure && done.size < models.length) {
+      const model = nextReady();
+      if (!model) {
+        if (started.size === models.length) return;
+        await new Promise<void>((resolve) => (wake = resolve)); // wait for a running model to finish
+        continue;
+      }
+      started.add(model.name);
       try {
-        const created = await client.query(`create table ${table} as\n${compileModel(model, byName, opts.sourceSchema)}`);
-        for (const ddl of constraintsDdl(model, byName)) await client.query(ddl);
-        if (model.description) await client.query(`comment on table ${table} is '${model.description.replaceAll("'", "''")}'`);
-        await client.query(`analyze ${table}`);
-        const result = { model: model.name, layer: model.layer, rows: created.rowCount ?? 0, ms: Math.round(performance.now() - started) };
+        const result = await buildOne(pool, model, byName, opts.sourceSchema);
         results.push(result);
+        done.add(model.name);
         opts.log.info({ step: 'transform', model: model.name, rows: result.rows, ms: result.ms }, 'model built');
         opts.onModelDone?.(result);
       } catch (err) {
-        throw new Error(`model ${model.layer}/${model.name} (${model.file}) failed: ${(err as Error).message}`, { cause: err });
+        failure ??= new Error(`model ${model.layer}/${model.name} (${model.file}) failed: ${(err as Error).message}`, { cause: err });
       }
+      wake();
     }
+    wake();
+  };
+  await Promise.all(Array.from({ length: Math.max(1, opts.concurrency ?? 2) }, worker));
+  if (failure) throw failure;
+  // Report in dependency order whatever order the workers finished in.
+  return models.map((m) => results.find((r) => r.model === m.name)!);
+}
+
+/**
+ * One model in one transaction: the table, its constraints and indexes are all created in the
+ * transaction that creates the table, so with wal_level=minimal none of it is WAL-logged.
+ */
+async function buildOne(pool: Pool, model: Model, byName: ReadonlyMap<string, Model>, sourceSchema: string): Promise<ModelResult> {
+  const started = performance.now();
+  const table = `${ident(buildSchema(model.layer))}.${ident(model.name)}`;
+  const client = await pool.connect();
+  try {
+    await client.query('begin');
+    const created = await client.query(`create table ${table} as\n${compileModel(model, byName, sourceSchema)}`);
+    for (const ddl of constraintsDdl(model, byName)) await client.query(ddl);
+    if (model.description) await client.query(`comment on table ${table} is '${model.description.replaceAll("'", "''")}'`);
+    await client.query(`analyze ${table}`);
+    await client.query('commit');
+    return { model: model.name, layer: model.layer, rows: created.rowCount ?? 0, ms: Math.round(performance.now() - started) };
+  } catch (err) {
+    await client.query('rollback').catch(() => undefined);
+    throw err;
   } finally {
     client.release();
   }
-  return results;
 }
