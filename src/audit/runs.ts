@@ -1,5 +1,18 @@
 import type { Pool } from '../db/connection.ts';
 
+/**
+ * Called under the warehouse lock: a run still marked 'running' cannot be alive (it would hold the
+ * lock), so its process died. Mark it failed rather than leave it running forever in `status`.
+ */
+export async function closeAbandonedRuns(pool: Pool): Promise<number> {
+  const { rowCount } = await pool.query(
+    `update audit.runs set status = 'failed', finished_at = clock_timestamp(),
+            error = 'abandoned: the process ended before the run finished'
+      where status = 'running'`,
+  );
+  return rowCount ?? 0;
+}
+
 /** Opens a row in audit.runs; its id tags every log line, file load, reject and check result. */
 export async function startRun(pool: Pool, command: string, dataDir: string | null): Promise<number> {
   const { rows } = await pool.query<{ run_id: string }>(

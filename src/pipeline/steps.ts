@@ -1,4 +1,4 @@
-import { finishRun, startRun } from '../audit/runs.ts';
+import { closeAbandonedRuns, finishRun, startRun } from '../audit/runs.ts';
 import { ident, type Pool } from '../db/connection.ts';
 import { withWarehouseLock } from '../db/lock.ts';
 import { ingestToBuild, RAW_BUILD_SCHEMA, RAW_SCHEMA } from '../ingest/ingest.ts';
@@ -26,6 +26,7 @@ async function schemaExists(pool: Pool, name: string): Promise<boolean> {
 /** Every audited job runs under the warehouse lock and leaves one row in audit.runs. */
 export async function audited<T>(ctx: Context, command: string, dataDir: string | null, job: (runId: number) => Promise<T>): Promise<{ runId: number; result: T }> {
   return withWarehouseLock(ctx.db.pool, async () => {
+    await closeAbandonedRuns(ctx.db.pool);
     const runId = await startRun(ctx.db.pool, command, dataDir);
     try {
       const result = await job(runId);
