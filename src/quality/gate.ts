@@ -1,111 +1,173 @@
-import type { Pool } from '../db/connection.ts';
-import type { Logger } from '../log.ts';
+import { ident, type Pool } from '../db/connection.ts';
 import { RAW_BUILD_SCHEMA, RAW_SCHEMA } from '../ingest/ingest.ts';
+import type { Logger } from '../log.ts';
+import { SOURCES, type SourceSpec } from '../sources/index.ts';
 import { buildSchema } from '../transform/build.ts';
+import { loadModels, MODEL_LAYERS, type Model } from '../transform/models.ts';
+import { fuse } from './compile.ts';
+import { modelChecks } from './modelChecks.ts';
+import { sourceChecks } from './sourceChecks.ts';
+import type { CheckEnv, CheckJob, CheckLayer, CheckOutcome, CheckResult, GateOutcome } from './types.ts';
 
-export type Severity = 'error' | 'warn';
-
-export interface CheckResult {
-  check: string;
-  layer: string;
-  severity: Severity;
-  status: 'pass' | 'fail' | 'warn';
-  failingRows: number;
-  sample: string[];
-  description: string;
-  durationMs: number;
-}
-
-export interface GateOutcome {
-  passed: boolean;
-  results: CheckResult[];
-  failedErrors: string[];
-}
+export type { CheckResult, GateOutcome, Severity } from './types.ts';
 
 /** Schema names a check reads, resolved for the staged build or the published warehouse. */
-export interface Schemas {
-  raw: string;
-  staging: string;
-  warehouse: string;
-  marts: string;
+export type Schemas = Record<CheckLayer, string>;
+
+export interface GateOptions {
+  runId: number;
+  /** Check the staged build (`*_build` schemas, falling back per layer to the published one). */
+  staged: boolean;
+  log: Logger;
+  /** YYYY-MM-DD; default: the newest purchase date of the raw orders. */
+  logicalDate?: string;
+  /** Check queries run at the same time (each on its own pooled connection). */
+  concurrency?: number;
+  /** For tests: other specs/models than the project's. */
+  sources?: readonly SourceSpec[];
+  models?: readonly Model[];
 }
 
-export function schemasFor(staged: boolean): Schemas {
-  return staged
-    ? { raw: RAW_BUILD_SCHEMA, staging: buildSchema('staging'), warehouse: buildSchema('warehouse'), marts: buildSchema('marts') }
-    : { raw: RAW_SCHEMA, staging: 'staging', warehouse: 'warehouse', marts: 'marts' };
+async function existingSchemas(pool: Pool): Promise<Set<string>> {
+  const { rows } = await pool.query<{ nspname: string }>('select nspname from pg_namespace');
+  return new Set(rows.map((r) => r.nspname));
 }
 
-interface CheckDef {
-  name: string;
-  layer: string;
-  severity: Severity;
-  description: string;
-  /** Returns the failing keys (as text): an empty result passes. */
-  sql: (s: Schemas) => string;
+export async function resolveSchemas(pool: Pool, staged: boolean): Promise<Schemas> {
+  const have = await existingSchemas(pool);
+  const pick = (published: string, build: string) => (staged && have.has(build) ? build : published);
+  return {
+    raw: pick(RAW_SCHEMA, RAW_BUILD_SCHEMA),
+    staging: pick('staging', buildSchema('staging')),
+    warehouse: pick('warehouse', buildSchema('warehouse')),
+    marts: pick('marts', buildSchema('marts')),
+  };
 }
-
-/** Row-count reconciliation between layers: a row that vanished between layers fails the gate. */
-const CHECKS: CheckDef[] = [
-  {
-    name: 'reconcile_order_items_to_fact',
-    layer: 'warehouse',
-    severity: 'error',
-    description: 'Every staged order item is in orders_fact (fact items = staging items).',
-    sql: (s) => `select concat(i.order_id, '#', i.order_item_id) from ${s.staging}.stg_order_items i
-                 left join ${s.warehouse}.orders_fact f using (order_id, order_item_id) where f.order_id is null`,
-  },
-  {
-    name: 'reconcile_orders_to_fulfillment',
-    layer: 'warehouse',
-    severity: 'error',
-    description: 'Every staged order has one row in order_fulfillment_fact.',
-    sql: (s) => `select o.order_id from ${s.staging}.stg_orders o
-                 left join ${s.warehouse}.order_fulfillment_fact f using (order_id) where f.order_id is null`,
-  },
-  {
-    name: 'reconcile_gmv_fact_to_daily_revenue',
-    layer: 'marts',
-    severity: 'error',
-    description: 'Total GMV of daily_revenue equals the revenue items of orders_fact.',
-    sql: (s) => `select 'fact ' || f.gmv || ' vs mart ' || m.gmv from
-                   (select coalesce(sum(price + freight_value), 0) gmv from ${s.warehouse}.orders_fact
-                     where order_status not in ('canceled', 'unavailable')) f,
-                   (select coalesce(sum(gmv), 0) gmv from ${s.marts}.daily_revenue) m
-                 where f.gmv <> m.gmv`,
-  },
-];
-
-const SAMPLE = 10;
 
 /**
- * Runs the checks and stores each result in audit.quality_results. `passed` is false when an
- * error-level check fails: the caller must not publish.
+ * The run whose file loads produced the raw layer being checked: the latest load when the staged
+ * raw_build is checked, else the latest load published (at or before the latest publication).
  */
-export async function runQualityGate(pool: Pool, opts: { runId: number; staged: boolean; log: Logger }): Promise<GateOutcome> {
-  const schemas = schemasFor(opts.staged);
-  const results: CheckResult[] = [];
-  for (const def of CHECKS) {
-    const started = performance.now();
-    const { rows } = await pool.query<{ key: string; total: string }>(
-      `with failing as (${def.sql(schemas)}) select (array_agg(f::text))[1:${SAMPLE}]::text[] as keys, count(*) as total from failing f`,
-    ).then((r) => ({ rows: r.rows as unknown as { keys: string[] | null; total: string }[] }));
-    const failing = Number(rows[0]?.total ?? 0);
-    const status = failing === 0 ? 'pass' : def.severity === 'error' ? 'fail' : 'warn';
-    results.push({
-      check: def.name, layer: def.layer, severity: def.severity, status, failingRows: failing,
-      sample: (rows[0]?.keys ?? []).map(String), description: def.description,
-      durationMs: Math.round(performance.now() - started),
-    });
-  }
-  for (const r of results) {
-    await pool.query(
-      `insert into audit.quality_results (run_id, check_name, layer, severity, status, failing_rows, sample_keys, description, duration_ms)
-       values ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-      [opts.runId, r.check, r.layer, r.severity, r.status, r.failingRows, JSON.stringify(r.sample), r.description, r.durationMs],
-    );
-    opts.log.info({ check: r.check, status: r.status, failing_rows: r.failingRows, ms: r.durationMs }, 'quality check');
-  }
-  const failedErrors = results.filter((r) => r.status === 'fail').map((r) => `${r.check} (${r.failingRows} failing)`);
-  return { passed: failedErrors.length === 0, results, failedErrors };
+async function loadRunFor(pool: Pool, rawSchema: string): Promise<number | null> {
+  const { rows } = await pool.query<{ run_id: string | null }>(
+    rawSchema === RAW_BUILD_SCHEMA
+      ? 'select max(run_id) as run_id from audit.file_loads'
+      : 'select max(run_id) as run_id from audit.file_loads where run_id <= (select coalesce(max(run_id), 0) from audit.publications)',
+  );
+  return rows[0]?.run_id == null ? null : Number(rows[0].run_id);
 }
+
+async function defaultLogicalDate(pool: Pool, rawSchema: string): Promise<string> {
+  try {
+    const { rows } = await pool.query<{ d: string | null }>(`select max(order_purchase_timestamp)::date::text as d from ${ident(rawSchema)}.orders`);
+    if (rows[0]?.d) return rows[0].d;
+  } catch {
+    // no raw orders yet: fall through to today
+  }
+  return new Date().toISOString().slice(0, 10);
+}
+
+/** Every declared check: derived from the source specs, then the `-- @test:` lines of the models. */
+export async function collectChecks(opts: { sources?: readonly SourceSpec[]; models?: readonly Model[] } = {}): Promise<CheckJob[]> {
+  const models = opts.models ?? (await loadModels());
+  return fuse([...sourceChecks(opts.sources ?? SOURCES), ...modelChecks(models)]);
+}
+
+/**
+ * Runs every check (independent queries, a few at a time on the pool) and stores the results in
+ * audit.quality_results with one insert. `passed` is false when an error-level check fails, or a
+ * check cannot run at all: the caller must not publish.
+ */
+export async function runQualityGate(pool: Pool, opts: GateOptions): Promise<GateOutcome> {
+  const started = performance.now();
+  const models = opts.models ?? (await loadModels());
+  const jobs = await collectChecks({ sources: opts.sources, models });
+  const names = new Set<string>();
+  for (const m of jobs.flatMap((j) => j.checks)) {
+    if (names.has(m.name)) throw new Error(`two checks are named '${m.name}' (${m.declaredIn}): give one a name=...`);
+    names.add(m.name);
+  }
+
+  const schemas = await resolveSchemas(pool, opts.staged);
+  const layerOf = new Map(models.map((m) => [m.name, m.layer]));
+  const sourceNames = new Set((opts.sources ?? SOURCES).map((s) => s.name));
+  const table: CheckEnv['table'] = (rel) => {
+    const asModel = rel.type !== 'source' && layerOf.has(rel.name);
+    if (asModel) return `${ident(schemas[layerOf.get(rel.name)!])}.${ident(rel.name)}`;
+    if (rel.type !== 'ref' && sourceNames.has(rel.name)) return `${ident(schemas.raw)}.${ident(rel.name)}`;
+    throw new Error(`${rel.type}('${rel.name}') names no ${rel.type === 'source' ? 'source' : 'model'}`);
+  };
+  const logicalDate = opts.logicalDate ?? (await defaultLogicalDate(pool, schemas.raw));
+  const env: CheckEnv = {
+    table,
+    logicalDate,
+    logicalDateSource: opts.logicalDate ? 'configured' : 'newest purchase',
+    loadRunId: await loadRunFor(pool, schemas.raw),
+  };
+
+  const results: CheckResult[] = [];
+  const queue = [...jobs].sort((a, b) => (b.weight ?? 1) - (a.weight ?? 1));
+  const worker = async (): Promise<void> => {
+    for (let job = queue.shift(); job; job = queue.shift()) {
+      const t0 = performance.now();
+      let outcomes: CheckOutcome[];
+      try {
+        outcomes = await job.run(pool, env);
+      } catch (err) {
+        // A check that cannot run cannot vouch for the data: it fails whatever its severity.
+        const msg = (err as Error).message;
+        outcomes = job.checks.map(() => ({ failingRows: 0, sample: [], note: `check could not run: ${msg}`, details: { error: msg } }));
+      }
+      const ms = Math.round(performance.now() - t0);
+      job.checks.forEach((meta, i) => {
+        const o = outcomes[i]!;
+        const broken = o.details?.error !== undefined;
+        const status = broken ? 'fail' : o.failingRows === 0 ? 'pass' : meta.severity === 'error' ? 'fail' : 'warn';
+        results.push({ ...meta, status, failingRows: o.failingRows, sample: o.sample, note: o.note, details: o.details, durationMs: ms });
+      });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, opts.concurrency ?? 2) }, worker));
+  const layerIndex = (l: string) => ['raw', ...MODEL_LAYERS].indexOf(l);
+  results.sort((a, b) => layerIndex(a.layer) - layerIndex(b.layer) || a.target.localeCompare(b.target) || a.name.localeCompare(b.name));
+
+  const durationMs = Math.round(performance.now() - started);
+  await storeResults(pool, opts.runId, opts.staged, logicalDate, durationMs, results);
+  for (const r of results) {
+    if (r.status !== 'pass') opts.log.warn({ check: r.name, status: r.status, failing_rows: r.failingRows, note: r.note }, 'quality check');
+  }
+  const failedErrors = results.filter((r) => r.status === 'fail').map((r) => `${r.name} (${r.failingRows} failing${r.note && r.details?.error ? `: ${r.note}` : ''})`);
+  const outcome = { passed: failedErrors.length === 0, results, failedErrors, logicalDate, durationMs };
+  opts.log.info({ step: 'check', checks: results.length, failed: failedErrors.length, warned: results.filter((r) => r.status === 'warn').length, ms: durationMs }, 'quality gate');
+  return outcome;
+}
+
+async function storeResults(pool: Pool, runId: number, staged: boolean, logicalDate: string, durationMs: number, results: CheckResult[]): Promise<void> {
+  const rows = results.map((r) => ({
+    check_name: r.name, layer: r.layer, severity: r.severity, status: r.status, failing_rows: r.failingRows,
+    sample_keys: r.sample, description: r.description, duration_ms: r.durationMs, kind: r.kind, target: r.target,
+    rule: r.rule, declared_in: r.declaredIn, note: r.note ?? null, details: r.details ?? null,
+  }));
+  await pool.query(
+    `with gate as (
+       insert into audit.quality_gates (run_id, staged, passed, logical_date, checks, failed, warned, duration_ms)
+       values ($1, $2, $3, $4, $5, $6, $7, $8)
+       on conflict (run_id) do update set staged = excluded.staged, passed = excluded.passed, logical_date = excluded.logical_date,
+         checks = excluded.checks, failed = excluded.failed, warned = excluded.warned, duration_ms = excluded.duration_ms, checked_at = clock_timestamp()
+       returning run_id)
+     insert into audit.quality_results (run_id, check_name, layer, severity, status, failing_rows, sample_keys, description, duration_ms,
+                                        kind, target, rule, declared_in, note, details)
+     select (select run_id from gate), r.check_name, r.layer, r.severity, r.status, r.failing_rows, coalesce(r.sample_keys, '[]'), r.description,
+            r.duration_ms, r.kind, r.target, r.rule, r.declared_in, r.note, r.details
+       from jsonb_to_recordset($9::jsonb) as r(check_name text, layer text, severity text, status text, failing_rows bigint, sample_keys jsonb,
+            description text, duration_ms integer, kind text, target text, rule text, declared_in text, note text, details jsonb)
+     on conflict (run_id, check_name) do update set layer = excluded.layer, severity = excluded.severity, status = excluded.status,
+       failing_rows = excluded.failing_rows, sample_keys = excluded.sample_keys, description = excluded.description,
+       duration_ms = excluded.duration_ms, kind = excluded.kind, target = excluded.target, rule = excluded.rule,
+       declared_in = excluded.declared_in, note = excluded.note, details = excluded.details, checked_at = clock_timestamp()`,
+    [runId, staged, results.every((r) => r.status !== 'fail'), logicalDate, results.length,
+     results.filter((r) => r.status === 'fail').length, results.filter((r) => r.status === 'warn').length, durationMs, JSON.stringify(rows)],
+  );
+}
+
+export { MODEL_LAYERS };

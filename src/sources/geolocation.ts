@@ -13,6 +13,9 @@ export const geolocation: SourceSpec = {
   ],
   primaryKey: ['geolocation_zip_code_prefix', 'geolocation_lat', 'geolocation_lng'],
   primaryKeyUniqueInSource: false,
+  checks: [
+    'expression(geolocation_lat between -33.75 and 5.27 and geolocation_lng between -73.99 and -34.79) severity=warn name=raw.geolocation.inside_brazil desc="Geolocation points lie inside Brazil (the points outside are dropped in staging)."',
+  ],
   cleaningRules: [
     "Points outside Brazil's bounding box (lat -33.75..5.27, lng -73.99..-34.79) are dropped.",
     'The remaining points are reduced to one per prefix: the median latitude and longitude, the most frequent city and state.',

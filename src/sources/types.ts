@@ -63,6 +63,12 @@ export interface SourceSpec {
   readonly foreignKeys?: readonly ForeignKeySpec[];
   /** Cleaning rules applied downstream, in plain words: rendered into the data dictionary. */
   readonly cleaningRules?: readonly string[];
+  /**
+   * Extra quality tests on the raw table, in the grammar of model `-- @test:` lines (docs/quality.md),
+   * e.g. `range(geolocation_lat between -33.75 and 5.27) severity=warn`, `volume(band=20%)`. Column
+   * rules, the primary key and the foreign keys above are checked without being repeated here.
+   */
+  readonly checks?: readonly string[];
 }
 
 /** The header text a column has in the source file. */

@@ -1,5 +1,6 @@
 -- @primary_key: state
 -- @description: Delivery times per customer state over delivered orders (status delivered with a delivery date): average, median and p90 delivery days, estimated days, delay, late orders and late rate (fraction 0..1).
+-- @test: reconcile(sum(delivered_orders) = count of ref('order_fulfillment_fact') where is_delivered) name=delivery_times_by_state.reconcile.delivered desc="Delivered orders by state add up to all delivered orders."
 
 with orders as (
 

@@ -1,5 +1,6 @@
 -- @primary_key: month
 -- @description: Revenue per purchase month (first day of month) with growth of GMV vs the previous calendar month in percent.
+-- @test: reconcile(sum(gmv) = sum(gmv) of ref('daily_revenue')) name=monthly_revenue.reconcile.gmv desc="Monthly revenue adds up to the daily revenue."
 
 with orders_fact as (
 

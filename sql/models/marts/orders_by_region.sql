@@ -1,5 +1,6 @@
 -- @primary_key: region
 -- @description: Orders of any status, delivered and canceled orders, distinct customers (people) and GMV by customer macro-region.
+-- @test: reconcile(sum(orders) = sum(orders) of ref('orders_by_state')) name=orders_by_region.reconcile.orders desc="Orders by region add up to orders by state."
 
 with orders as (
 

@@ -1,6 +1,8 @@
 -- @primary_key: state
 -- @index: region
 -- @description: Orders of any status, delivered and canceled orders, distinct customers (people) and GMV by customer state.
+-- @test: reconcile(sum(orders) = count of ref('order_fulfillment_fact')) name=orders_by_state.reconcile.orders desc="Orders by state add up to all orders."
+-- @test: reconcile(sum(gmv) = sum(order_value) of ref('order_fulfillment_fact') where is_revenue) name=orders_by_state.reconcile.gmv desc="Revenue by state adds up to the total revenue."
 
 with orders as (
 

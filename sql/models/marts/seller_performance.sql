@@ -1,6 +1,9 @@
 -- @primary_key: seller_id
 -- @index: seller_state
 -- @description: Per seller (with at least one item sold): orders, items, GMV, average review, delivered orders, on-time rate, average delivery days, late-shipping rate, canceled orders. Rates are fractions 0..1.
+-- @test: reconcile(sum(gmv) = sum(item_total) of ref('orders_fact') where is_revenue) name=seller_performance.reconcile.gmv desc="Revenue by seller adds up to the total revenue."
+-- @test: range(on_time_rate between 0 and 1)
+-- @test: range(avg_review_score between 1 and 5)
 
 with items as (
 

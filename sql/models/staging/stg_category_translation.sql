@@ -1,6 +1,7 @@
 -- @primary_key: category_name
 -- @unique: category_name_en
 -- @description: Portuguese product category name to English (71 rows; a few categories used by products are missing).
+-- @test: reconcile(count = source('category_translation')) name=stg_category_translation.reconcile.raw desc="Every loaded category translation reaches staging."
 
 with translation as (
 

@@ -2,6 +2,7 @@
 -- @index: customer_unique_id
 -- @index: zip_code_prefix
 -- @description: One row per order-level customer id (Olist issues a new customer_id per order); customer_unique_id identifies the person.
+-- @test: reconcile(count = source('customers')) name=stg_customers.reconcile.raw desc="Every loaded customer reaches staging."
 
 with customers as (
 

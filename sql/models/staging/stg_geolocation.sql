@@ -1,5 +1,7 @@
 -- @primary_key: zip_code_prefix
 -- @description: One row per CEP prefix: median coordinates of the points inside Brazil, most frequent city and state.
+-- @test: range(latitude between -33.75 and 5.27) desc="Prefix coordinates lie inside Brazil (latitude)."
+-- @test: range(longitude between -73.99 and -34.79) desc="Prefix coordinates lie inside Brazil (longitude)."
 
 with geolocation as (
 

@@ -2,6 +2,9 @@
 -- @index: product_id
 -- @index: seller_id
 -- @description: One row per item of an order (two units of a product are two rows).
+-- @test: reconcile(count = source('order_items')) name=stg_order_items.reconcile.raw desc="Every loaded order item reaches staging."
+-- @test: range(price >= 0)
+-- @test: range(freight_value >= 0)
 
 with order_items as (
 

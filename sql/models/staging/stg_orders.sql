@@ -3,6 +3,14 @@
 -- @index: order_status
 -- @index: purchased_at
 -- @description: One row per order with its lifecycle timestamps and data-quality flags (nothing is dropped or corrected).
+-- @test: reconcile(count = source('orders')) name=stg_orders.reconcile.raw desc="Every loaded order reaches staging (raw orders = staged orders)."
+-- @test: not_null(delivered_customer_at) severity=warn name=stg_orders.delivered_without_date desc="Orders marked delivered have a delivery date." where order_status = 'delivered'
+-- @test: expression(approved_at >= purchased_at) severity=warn name=stg_orders.approved_after_purchase desc="Payment is approved at or after the purchase."
+-- @test: expression(delivered_customer_at >= purchased_at) severity=warn name=stg_orders.delivered_after_purchase desc="The customer receives the order at or after the purchase."
+-- @test: expression(delivered_carrier_at >= approved_at) severity=warn name=stg_orders.carrier_after_approval desc="The carrier gets the order at or after payment approval."
+-- @test: expression(delivered_carrier_at >= purchased_at) severity=warn name=stg_orders.carrier_after_purchase desc="The carrier gets the order at or after the purchase."
+-- @test: expression(delivered_customer_at >= delivered_carrier_at) severity=warn name=stg_orders.delivered_after_carrier desc="The customer receives the order at or after the carrier got it."
+-- @test: freshness(purchased_at, 3 days) name=stg_orders.freshness desc="The newest order is at most 3 days older than the run's logical date."
 
 with orders as (
 

@@ -1,6 +1,9 @@
 -- @primary_key: product_id
 -- @index: category_name
 -- @description: One row per product with category (fallback 'unknown'), English category name (fallback Portuguese) and package volume.
+-- @test: reconcile(count = source('products')) name=stg_products.reconcile.raw desc="Every loaded product reaches staging."
+-- @test: expression(has_category) severity=warn name=stg_products.without_category desc="Products have a category (those without one are shown as 'unknown')."
+-- @test: relationships(category_name -> stg_category_translation(category_name)) severity=warn name=stg_products.category_untranslated desc="Every product category has an English translation (untranslated ones keep the Portuguese name)." where has_category
 
 with products as (
 

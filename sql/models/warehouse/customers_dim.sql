@@ -3,6 +3,9 @@
 -- @index: customer_unique_id
 -- @index: state
 -- @description: One row per order-level customer (customer_id) with the person id, location, state name, macro-region and prefix coordinates.
+-- @test: reconcile(count = ref('stg_customers')) name=customers_dim.reconcile.staging desc="Every staged customer is in the customer dimension."
+-- @test: not_null(region) desc="Every customer is placed in a macro-region."
+-- @test: expression(has_geolocation) severity=warn name=customers_dim.without_geolocation desc="Customers' zip prefixes have coordinates (missing ones cannot be mapped)."
 
 with customers as (
 

@@ -10,6 +10,13 @@
 -- @index: purchase_date_key
 -- @index: order_status
 -- @description: Accumulating snapshot, grain one order (all orders, with or without items): lifecycle milestones, order totals, kept review score, delivery durations and data-quality flags.
+-- @test: reconcile(count = ref('stg_orders') by order_id) name=order_fulfillment_fact.reconcile.orders desc="Every staged order is in the order fact exactly once."
+-- @test: reconcile(sum(order_value) = sum(item_total) of ref('stg_order_items') by order_id) name=order_fulfillment_fact.reconcile.order_totals desc="Each order's total equals the sum of its items (price + freight)."
+-- @test: not_null(customer_key) desc="Every order points to its customer."
+-- @test: range(review_score between 1 and 5)
+-- @test: expression(abs(payment_value - order_value) <= 0.01) severity=warn name=order_fulfillment_fact.payments_match_items desc="What the customer paid equals the items plus freight, within 1 cent (interest and vouchers make them differ)." where has_items and has_payments
+-- @test: expression(has_payments) severity=warn name=order_fulfillment_fact.without_payment desc="Every order has a payment."
+-- @test: expression(has_items) severity=warn name=order_fulfillment_fact.sale_without_items desc="Orders counted as sales (not canceled or unavailable) have items." where is_revenue
 
 with orders as (
 

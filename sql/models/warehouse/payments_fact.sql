@@ -5,6 +5,8 @@
 -- @index: order_id
 -- @index: purchase_date_key
 -- @description: Payment fact, grain one payment of an order (method, installments, value).
+-- @test: reconcile(count = ref('stg_order_payments')) name=payments_fact.reconcile.staging desc="Every staged payment is in the payment fact."
+-- @test: not_null(customer_key) desc="Every payment points to its customer."
 
 with payments as (
 

@@ -2,6 +2,7 @@
 -- @unique: product_id
 -- @index: category_name
 -- @description: One row per product with Portuguese and English category, listing attributes and package dimensions.
+-- @test: reconcile(count = ref('stg_products')) name=products_dim.reconcile.staging desc="Every staged product is in the product dimension."
 
 with products as (
 

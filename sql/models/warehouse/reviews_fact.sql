@@ -5,6 +5,7 @@
 -- @references: review_creation_date_key -> time_dim(date_key)
 -- @index: order_id
 -- @description: Review fact, grain one (review, order) pair after de-duplication; is_kept_for_order marks the one review per order used by metrics.
+-- @test: reconcile(count = ref('stg_order_reviews')) name=reviews_fact.reconcile.staging desc="Every staged review is in the review fact."
 
 with reviews as (
 

@@ -2,6 +2,9 @@
 -- @unique: seller_id
 -- @index: state
 -- @description: One row per seller with location, state name, macro-region and prefix coordinates.
+-- @test: reconcile(count = ref('stg_sellers')) name=sellers_dim.reconcile.staging desc="Every staged seller is in the seller dimension."
+-- @test: not_null(region) desc="Every seller is placed in a macro-region."
+-- @test: expression(has_geolocation) severity=warn name=sellers_dim.without_geolocation desc="Sellers' zip prefixes have coordinates (missing ones cannot be mapped)."
 
 with sellers as (
 

@@ -1,0 +1,276 @@
+import { ident } from '../db/connection.ts';
+import type { TestSpec } from './grammar.ts';
+import { SAMPLE_SIZE, type CheckEnv, type CheckJob, type CheckLayer, type CheckMeta, type CheckOutcome, type Queryable } from './types.ts';
+
+/** The table a test is declared on: a model, or a source's raw table. */
+export interface TestTarget {
+  type: 'ref' | 'source';
+  name: string;
+  layer: CheckLayer;
+  /** Columns identifying a row in samples (natural key first). */
+  keyColumns: readonly string[];
+  /** Raw tables carry the CSV line: samples then say where to look in the file. */
+  hasLine: boolean;
+  declaredIn: string;
+}
+
+export const sqlLiteral = (s: string): string => `'${s.replaceAll("'", "''")}'`;
+
+/** A text key of a row: `a|b`, plus ` @line N` on raw tables. */
+export function keyExpr(cols: readonly string[], hasLine: boolean, alias = ''): string {
+  const a = alias ? `${alias}.` : '';
+  const key = cols.length === 0 ? `'row'` : cols.length === 1 ? `${a}${ident(cols[0]!)}::text` : `concat_ws('|', ${cols.map((c) => `${a}${ident(c)}`).join(', ')})`;
+  return hasLine ? `${key} || ' @line ' || ${a}_line` : key;
+}
+
+const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, '').slice(0, 60);
+
+const DEFAULT_SEVERITY: Record<TestSpec['kind'], 'error' | 'warn'> = {
+  not_null: 'error', unique: 'error', accepted_values: 'error', range: 'error', expression: 'error',
+  relationships: 'error', reconcile: 'error', freshness: 'warn', volume: 'warn',
+};
+
+function rangeText(t: { min?: number; max?: number; minExclusive?: boolean; maxExclusive?: boolean }): string {
+  if (t.min !== undefined && t.max !== undefined && !t.minExclusive && !t.maxExclusive) return `between ${t.min} and ${t.max}`;
+  const parts = [];
+  if (t.min !== undefined) parts.push(`${t.minExclusive ? 'greater than' : 'at least'} ${t.min}`);
+  if (t.max !== undefined) parts.push(`${t.maxExclusive ? 'less than' : 'at most'} ${t.max}`);
+  return parts.join(' and ');
+}
+
+function relName(r: { type: string; name: string }): string {
+  return r.type === 'source' ? `raw ${r.name}` : r.name;
+}
+
+/** Plain-language statement of a test, for people who do not read SQL. */
+export function describe(spec: TestSpec, target: string): string {
+  if (spec.desc) return spec.desc;
+  const scope = spec.where ? ` (rows where ${spec.where})` : '';
+  switch (spec.kind) {
+    case 'not_null': return `${spec.columns.join(', ')} is always filled in ${target}${scope}.`;
+    case 'unique': return `No two rows of ${target} share the same ${spec.columns.join(' + ')}${scope}.`;
+    case 'accepted_values': return `${spec.column} in ${target} is one of: ${spec.values.join(', ')}${scope}.`;
+    case 'range': return `${spec.column} in ${target} is ${rangeText(spec)}${scope}.`;
+    case 'expression': return `In ${target}, ${spec.sql} holds for every row${scope} (empty values pass).`;
+    case 'relationships': return `Every ${spec.columns.join(' + ')} of ${target}${scope} exists in ${relName(spec.target)}.`;
+    case 'reconcile': {
+      const each = spec.by.length ? ` for each ${spec.by.join(' + ')}` : '';
+      const tw = spec.targetWhere ? ` (where ${spec.targetWhere})` : '';
+      return `${spec.left.sql} of ${target}${scope} equals ${spec.right.sql} of ${relName(spec.target)}${tw}${each}${spec.tolerance ? ` within ${spec.tolerance}` : ''}.`;
+    }
+    case 'freshness': return `The newest ${spec.column} in ${target} is at most ${spec.maxAgeDays} day(s) older than the run's logical date.`;
+    case 'volume': return `Rows loaded into ${target} stay within ${spec.bandPct !== undefined ? `${spec.bandPct}% of` : `${spec.sd ?? 3} standard deviations of`} the average of the previous (up to 28) successful loads.`;
+  }
+}
+
+/** Default check name: `<table>.<kind>[.<what>]`, stable across runs so trends line up. */
+export function checkName(spec: TestSpec, target: TestTarget, column?: string): string {
+  if (spec.name) return column ? `${spec.name}.${column}` : spec.name;
+  const prefix = target.type === 'source' ? `raw.${target.name}` : target.name;
+  let what: string;
+  switch (spec.kind) {
+    case 'not_null': what = column ?? spec.columns.join('_'); break;
+    case 'unique': what = spec.columns.join('_'); break;
+    case 'accepted_values': case 'range': case 'freshness': what = spec.column; break;
+    case 'expression': what = slug(spec.sql); break;
+    case 'relationships': what = `${spec.columns.join('_')}_${spec.target.name}`; break;
+    case 'reconcile': what = slug(`${spec.left.sql}_${spec.target.name}${spec.by.length ? `_by_${spec.by.join('_')}` : ''}`); break;
+    case 'volume': what = ''; break;
+  }
+  return what ? `${prefix}.${spec.kind}.${what}` : `${prefix}.${spec.kind}`;
+}
+
+/** Wraps a query returning failing rows (one text column `k`) into count + the first keys in order. */
+export async function countAndSample(q: Queryable, failingSql: string, params: unknown[] = []): Promise<CheckOutcome> {
+  const { rows } = await q.query<{ n: string; sample: string[] | null }>(
+    `with failing as materialized (${failingSql})
+     select (select count(*) from failing) as n, array(select k from failing order by k limit ${SAMPLE_SIZE}) as sample`,
+    params,
+  );
+  return { failingRows: Number(rows[0]?.n ?? 0), sample: rows[0]?.sample ?? [] };
+}
+
+/**
+ * A test decided row by row on one table (not_null, accepted_values, range, expression). All the
+ * row rules of a table are evaluated together in ONE scan (see fuseRowRules), so declaring more
+ * of them costs almost nothing.
+ */
+export interface RowRule {
+  meta: CheckMeta;
+  table: { type: 'ref' | 'source'; name: string };
+  /** Text key of a row, over alias `t`. */
+  key: string;
+  /** SQL condition over alias `t`, true for a failing row. */
+  violation: string;
+  /** Sub-conditions counted apart (e.g. per column) into `details.byColumn`. */
+  parts?: { label: string; violation: string }[];
+}
+
+/** A check computed from the table's row count, taken in the same scan (e.g. load accounting). */
+export interface TotalRule {
+  meta: CheckMeta;
+  table: { type: 'ref' | 'source'; name: string };
+  evaluate(total: number, q: Queryable, env: CheckEnv): Promise<CheckOutcome>;
+}
+
+export type Compiled = CheckJob | RowRule | TotalRule;
+
+const isJob = (c: Compiled): c is CheckJob => 'run' in c;
+const isTotal = (c: Compiled): c is TotalRule => 'evaluate' in c;
+
+/** Groups the row rules (and total rules) of each table into one scanning job. */
+export function fuse(compiled: readonly Compiled[]): CheckJob[] {
+  const jobs = compiled.filter(isJob);
+  const byTable = new Map<string, (RowRule | TotalRule)[]>();
+  for (const c of compiled) {
+    if (isJob(c)) continue;
+    const k = `${c.table.type}:${c.table.name}`;
+    byTable.set(k, [...(byTable.get(k) ?? []), c]);
+  }
+  for (const rules of byTable.values()) {
+    const table = rules[0]!.table;
+    const rowRules = rules.filter((r): r is RowRule => !isTotal(r));
+    const totals = rules.filter(isTotal);
+    jobs.push({
+      checks: [...rowRules.map((r) => r.meta), ...totals.map((r) => r.meta)],
+      weight: 5,
+      run: async (q, env) => {
+        const selects = ['count(*) as total'];
+        rowRules.forEach((r, i) => {
+          selects.push(
+            `count(*) filter (where ${r.violation}) as n${i}`,
+            `(array_agg(${r.key} order by ${r.key}) filter (where ${r.violation}))[1:${SAMPLE_SIZE}] as s${i}`,
+          );
+        });
+        const from = `from ${env.table(table)} t`;
+        const { rows } = await q.query<Record<string, string | string[] | null>>(`select ${selects.join(',\n ')} ${from}`);
+        const row = rows[0]!;
+        // Per-part counts only when a rule with parts failed: a second scan on failure, none on success.
+        const split = rowRules.flatMap((r, i) => (r.parts && Number(row[`n${i}`]) > 0 ? r.parts.map((p, j) => ({ i, label: p.label, sql: `count(*) filter (where ${p.violation}) as p${i}_${j}`, col: `p${i}_${j}` })) : []));
+        const parts = split.length ? (await q.query<Record<string, string>>(`select ${split.map((p) => p.sql).join(', ')} ${from}`)).rows[0]! : {};
+        const outcomes: CheckOutcome[] = rowRules.map((r, i) => {
+          const byColumn: Record<string, number> = {};
+          for (const p of split) if (p.i === i && Number(parts[p.col]) > 0) byColumn[p.label] = (byColumn[p.label] ?? 0) + Number(parts[p.col]);
+          return {
+            failingRows: Number(row[`n${i}`]),
+            sample: (row[`s${i}`] as string[] | null) ?? [],
+            details: Object.keys(byColumn).length ? { byColumn } : undefined,
+          };
+        });
+        for (const t of totals) outcomes.push(await t.evaluate(Number(row.total), q, env));
+        return outcomes;
+      },
+    });
+  }
+  return jobs;
+}
+
+const self = (t: TestTarget): { type: 'ref' | 'source'; name: string } => ({ type: t.type, name: t.name });
+
+/** Compiles one declared test into the jobs (queries) that evaluate it. */
+export function compileTest(spec: TestSpec, target: TestTarget): Compiled[] {
+  const meta = (column?: string): CheckMeta => ({
+    name: checkName(spec, target, column),
+    layer: target.layer,
+    target: target.name,
+    kind: spec.kind,
+    severity: spec.severity ?? DEFAULT_SEVERITY[spec.kind],
+    description: column && spec.kind === 'not_null' ? describe({ ...spec, columns: [column] }, target.name) : describe(spec, target.name),
+    rule: spec.text,
+    declaredIn: target.declaredIn,
+  });
+  const where = (extra: string) => `where ${spec.where ? `(${spec.where}) and ` : ''}${extra}`;
+  const key = keyExpr(target.keyColumns, target.hasLine, 't');
+  // null compares to nothing: a filter or violation that is null does not fail the row
+  const rowRule = (m: CheckMeta, violation: string, rowKey = key): RowRule => ({
+    meta: m, table: self(target), key: rowKey, violation: spec.where ? `coalesce((${spec.where}), false) and coalesce((${violation}), false)` : `coalesce((${violation}), false)`,
+  });
+  const simple = (m: CheckMeta, sql: (env: CheckEnv) => string, weight = 1): CheckJob => ({
+    checks: [m], weight, run: async (q, env) => [await countAndSample(q, sql(env))],
+  });
+
+  switch (spec.kind) {
+    case 'not_null':
+      return spec.columns.map((c) => rowRule(meta(spec.columns.length > 1 ? c : undefined), `t.${ident(c)} is null`));
+    case 'unique': {
+      // failing = key values held by more than one row; details.rows = the rows holding them
+      const cols = spec.columns.map((c) => `t.${ident(c)}`);
+      const dcols = spec.columns.map((c) => `d.${ident(c)}`);
+      const m = meta();
+      return [{
+        checks: [m],
+        weight: 4,
+        run: async (q, env) => {
+          const { rows } = await q.query<{ n: string; r: string | null; sample: string[] }>(
+            `with dup as materialized (
+               select ${cols.join(', ')}, count(*) as c from ${env.table(self(target))} t
+               ${where(cols.map((c) => `${c} is not null`).join(' and '))} group by ${cols.join(', ')} having count(*) > 1)
+             select (select count(*) from dup) as n, (select sum(c) from dup) as r,
+                    array(select concat_ws('|', ${dcols.join(', ')}) || ' (' || d.c || ' rows)' from dup d order by ${dcols.join(', ')} limit ${SAMPLE_SIZE}) as sample`,
+          );
+          const n = Number(rows[0]!.n);
+          return [{ failingRows: n, sample: rows[0]!.sample, details: n ? { rows: Number(rows[0]!.r) } : undefined }];
+        },
+      }];
+    }
+    case 'accepted_values': {
+      const c = `t.${ident(spec.column)}`;
+      return [rowRule(meta(), `${c}::text not in (${spec.values.map(sqlLiteral).join(', ')})`, `${key} || ' = ' || ${c}::text`)];
+    }
+    case 'range': {
+      const c = `t.${ident(spec.column)}`;
+      const bad: string[] = [];
+      if (spec.min !== undefined) bad.push(`${c} ${spec.minExclusive ? '<=' : '<'} ${spec.min}`);
+      if (spec.max !== undefined) bad.push(`${c} ${spec.maxExclusive ? '>=' : '>'} ${spec.max}`);
+      return [rowRule(meta(), bad.join(' or '), `${key} || ' = ' || ${c}::text`)];
+    }
+    case 'expression':
+      return [rowRule(meta(), `not coalesce((${spec.sql}), true)`)];
+    case 'relationships': {
+      const notNull = spec.columns.map((c) => `t.${ident(c)} is not null`).join(' and ');
+      const match = spec.columns.map((c, i) => `p.${ident(spec.targetColumns[i]!)} = t.${ident(c)}`).join(' and ');
+      const value = spec.columns.length === 1 ? `t.${ident(spec.columns[0]!)}::text` : `concat_ws('|', ${spec.columns.map((c) => `t.${ident(c)}`).join(', ')})`;
+      return [simple(meta(), (env) =>
+        `select ${key} || ' -> ' || ${value} as k from ${env.table(self(target))} t
+         ${where(`${notNull} and not exists (select 1 from ${env.table(spec.target)} p where ${match})`)}`, 2)];
+    }
+    case 'reconcile': {
+      const tol = spec.tolerance ?? 0;
+      const tw = spec.targetWhere ? `where ${spec.targetWhere}` : '';
+      const sw = spec.where ? `where ${spec.where}` : '';
+      if (spec.by.length === 0) {
+        return [simple(meta(), (env) =>
+          `select ${sqlLiteral(`${target.name} ${spec.left.sql} = `)} || coalesce(l.v::text, 'null') || ${sqlLiteral(`, ${spec.target.name} ${spec.right.sql} = `)} || coalesce(r.v::text, 'null') as k
+             from (select ${spec.left.sql} as v from ${env.table(self(target))} ${sw}) l,
+                  (select ${spec.right.sql} as v from ${env.table(spec.target)} ${tw}) r
+            where abs(coalesce(l.v, 0)::numeric - coalesce(r.v, 0)::numeric) > ${tol}`)];
+      }
+      const by = spec.by.map(ident).join(', ');
+      const k = spec.by.length === 1 ? `${ident(spec.by[0]!)}::text` : `concat_ws('|', ${by})`;
+      return [simple(meta(), (env) =>
+        `select ${k} || ': ' || coalesce(l.v::text, 'missing') || ' vs ' || coalesce(r.v::text, 'missing') as k
+           from (select ${by}, ${spec.left.sql} as v from ${env.table(self(target))} ${sw} group by ${by}) l
+           full join (select ${by}, ${spec.right.sql} as v from ${env.table(spec.target)} ${tw} group by ${by}) r using (${by})
+          where abs(coalesce(l.v, 0)::numeric - coalesce(r.v, 0)::numeric) > ${tol}`, 3)];
+    }
+    case 'freshness': {
+      const m = meta();
+      return [{
+        checks: [m],
+        run: async (q, env) => {
+          const { rows } = await q.query<{ newest: string | null; age: number | null }>(
+            `select max(t.${ident(spec.column)})::date::text as newest, ($1::date - max(t.${ident(spec.column)})::date) as age
+               from ${env.table(self(target))} t ${spec.where ? `where ${spec.where}` : ''}`,
+            [env.logicalDate],
+          );
+          const { newest, age } = rows[0] ?? { newest: null, age: null };
+          const note = `newest ${spec.column} ${newest ?? 'none'}, logical date ${env.logicalDate} (${env.logicalDateSource}), age ${age ?? '?'} day(s), allowed ${spec.maxAgeDays}`;
+          const stale = newest === null || age === null || age > spec.maxAgeDays;
+          return [{ failingRows: stale ? 1 : 0, sample: stale ? [note] : [], note, details: { newest, age, logicalDate: env.logicalDate } }];
+        },
+      }];
+    }
+    case 'volume':
+      throw new Error(`${target.declaredIn}: volume(...) is a source check (declare it in the source spec's checks)`);
+  }
+}

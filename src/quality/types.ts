@@ -1,0 +1,71 @@
+import type { Severity } from './grammar.ts';
+
+export type { Severity } from './grammar.ts';
+export type CheckLayer = 'raw' | 'staging' | 'warehouse' | 'marts';
+export type CheckStatus = 'pass' | 'fail' | 'warn';
+
+/** What a check is, independent of any run. */
+export interface CheckMeta {
+  /** Stable name (trends are keyed by it), e.g. `stg_orders.not_null.customer_id`. */
+  name: string;
+  layer: CheckLayer;
+  /** Table checked, e.g. `orders` (raw) or `stg_orders`. */
+  target: string;
+  kind: string;
+  severity: Severity;
+  /** Plain-language statement of what must hold. */
+  description: string;
+  /** The declarative rule as written (or derived from the spec), for engineers. */
+  rule: string;
+  /** Where the check is declared (spec or model file), so it is fixed where it lives. */
+  declaredIn: string;
+}
+
+export interface CheckOutcome {
+  failingRows: number;
+  sample: string[];
+  note?: string;
+  details?: Record<string, unknown>;
+}
+
+/** Everything a check query needs at run time. */
+export interface CheckEnv {
+  /** Qualified table of a relation: a model (`ref`) or a source's raw table. */
+  table(rel: { type: 'ref' | 'source' | 'auto'; name: string }): string;
+  /** The run's logical date (YYYY-MM-DD): OLIST_LOGICAL_DATE or the newest purchase date. */
+  logicalDate: string;
+  logicalDateSource: 'configured' | 'newest purchase';
+  /** The run whose file loads produced the raw layer being checked (null: none recorded). */
+  loadRunId: number | null;
+}
+
+export interface Queryable {
+  query<R extends object = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<{ rows: R[] }>;
+}
+
+/** One unit of work for the runner: a query (or a few) producing the outcomes of one or more checks. */
+export interface CheckJob {
+  checks: CheckMeta[];
+  run(q: Queryable, env: CheckEnv): Promise<CheckOutcome[]>;
+  /** Rough cost, to start the heavy jobs first. */
+  weight?: number;
+}
+
+export interface CheckResult extends CheckMeta {
+  status: CheckStatus;
+  failingRows: number;
+  sample: string[];
+  note?: string;
+  details?: Record<string, unknown>;
+  durationMs: number;
+}
+
+export interface GateOutcome {
+  passed: boolean;
+  results: CheckResult[];
+  failedErrors: string[];
+  logicalDate: string;
+  durationMs: number;
+}
+
+export const SAMPLE_SIZE = 10;
