@@ -20,6 +20,15 @@ const schema = z.object({
   /** Scale and seed of the demo dataset generated when OLIST_DATA_DIR lacks the Kaggle files. */
   OLIST_GENERATE_SCALE: z.coerce.number().positive().max(1000).default(1),
   OLIST_GENERATE_SEED: z.coerce.number().int().min(0).default(42),
+  /**
+   * The business day a run stands for (YYYY-MM-DD), e.g. Airflow's logical date. Freshness is judged
+   * against it; unset, it is the newest purchase date of the data (the Kaggle data ends 2018-10-17).
+   */
+  OLIST_LOGICAL_DATE: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD')
+    .refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s), 'must be a valid calendar date')
+    .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -31,6 +40,7 @@ export type Config = Readonly<{
   embeddedDataDir: string;
   generateScale: number;
   generateSeed: number;
+  logicalDate: string | undefined;
   logLevel: z.infer<typeof schema>['LOG_LEVEL'];
 }>;
 
@@ -52,6 +62,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     embeddedDataDir: path.join(home, 'pgdata'),
     generateScale: e.OLIST_GENERATE_SCALE,
     generateSeed: e.OLIST_GENERATE_SEED,
+    logicalDate: e.OLIST_LOGICAL_DATE,
     logLevel: e.LOG_LEVEL,
   });
 }

@@ -74,7 +74,7 @@ async function stagedLayers(pool: Pool): Promise<{ published: string; build: str
 }
 
 export async function checkStep(ctx: Context, runId: number, staged: boolean): Promise<GateOutcome> {
-  return runQualityGate(ctx.db.pool, { runId, staged, log: ctx.log.child({ runId, step: 'check' }) });
+  return runQualityGate(ctx.db.pool, { runId, staged, logicalDate: ctx.config.logicalDate, log: ctx.log.child({ runId, step: 'check' }) });
 }
 
 export class GateFailedError extends Error {}
