@@ -1,0 +1,121 @@
+"""The DAGs run for real with ``dag.test()`` (Airflow 3): tasks execute in this process, each one a
+real ``node bin/olist.js ...`` against an embedded PostgreSQL in a throwaway OLIST_HOME."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from conftest import DAGS_DIR, cli_json, free_port, run_cli
+
+SCALE = "0.02"  # ~2,000 orders, 140k geolocation rows: each CLI step takes a second or two
+
+
+def fresh_dag(dag_id: str):
+    """A DAG object of its own (tests tweak tasks; the session DagBag must stay pristine)."""
+    from airflow.dag_processing.dagbag import DagBag
+
+    bag = DagBag(dag_folder=str(DAGS_DIR))
+    assert bag.import_errors == {}
+    return bag.dags[dag_id]
+
+
+def task_states(dag_id: str, run_id: str) -> dict[str, str]:
+    from airflow.models.taskinstance import TaskInstance
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
+    with create_session() as session:
+        rows = session.execute(
+            select(TaskInstance.task_id, TaskInstance.state).where(
+                TaskInstance.dag_id == dag_id, TaskInstance.run_id == run_id
+            )
+        ).all()
+    return {task_id: str(state.value if hasattr(state, "value") else state) for task_id, state in rows}
+
+
+def run_dag(dag, **kwargs):
+    for task in dag.tasks:
+        task.retries = 0  # fail fast in tests instead of sleeping through retry delays
+    dr = dag.test(**kwargs)
+    return str(dr.state.value if hasattr(dr.state, "value") else dr.state), task_states(dag.dag_id, dr.run_id)
+
+
+@pytest.fixture(scope="module")
+def olist_home():
+    """Environment for the CLI: a throwaway OLIST_HOME, its own embedded-server port, no DATABASE_URL
+    (so nothing can touch a real warehouse). Tasks inherit it through append_env=True."""
+    base = Path(tempfile.mkdtemp(prefix="olist-airflow-e2e-"))
+    base.chmod(0o755)  # the embedded server runs as the postgres user and must reach its data dir
+    env = {
+        "OLIST_HOME": str(base / "home"),
+        "OLIST_DATA_DIR": str(base / "data"),
+        "OLIST_PG_PORT": str(free_port()),
+        "LOG_LEVEL": "warn",
+    }
+    mp = pytest.MonkeyPatch()
+    mp.delenv("DATABASE_URL", raising=False)
+    for k, v in env.items():
+        mp.setenv(k, v)
+    try:
+        yield base
+    finally:
+        run_cli("db", "stop", timeout=120)
+        mp.undo()
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def daily_revenue_rows() -> int:
+    import psycopg2
+
+    url = cli_json("db", "url")["url"]
+    with psycopg2.connect(url) as conn, conn.cursor() as cur:
+        cur.execute("select to_regclass('marts.daily_revenue') is not null")
+        if not cur.fetchone()[0]:
+            cur.execute("select table_schema || '.' || table_name from information_schema.tables "
+                        "where table_schema not in ('pg_catalog', 'information_schema') order by 1")
+            pytest.fail(f"marts.daily_revenue is missing; tables: {[r[0] for r in cur.fetchall()]}")
+        cur.execute("select count(*) from marts.daily_revenue")
+        return cur.fetchone()[0]
+
+
+@pytest.mark.e2e
+def test_warehouse_dag_end_to_end(airflow_db, olist_home):
+    cli_json("generate", "--scale", SCALE, "--seed", "7", "--out", os.environ["OLIST_DATA_DIR"])
+
+    state, tasks = run_dag(fresh_dag("olist_warehouse"))
+
+    assert tasks == {t: "success" for t in ("migrate", "ingest", "transform", "quality_gate", "publish")}
+    assert state == "success"
+    assert daily_revenue_rows() > 0
+    last = cli_json("status")["runs"][0]
+    assert last["command"] == "publish" and last["status"] == "succeeded" and last["published"] is True
+
+
+@pytest.mark.e2e
+def test_demo_dag_generates_then_publishes(airflow_db, olist_home):
+    """Also proves the templated --out/--data-dir (Jinja params + ${OLIST_HOME}) render and agree."""
+    state, tasks = run_dag(fresh_dag("olist_generate_demo"), run_conf={"scale": float(SCALE), "seed": 7})
+
+    assert tasks == {t: "success" for t in ("generate", "migrate", "ingest", "transform", "quality_gate", "publish")}
+    assert state == "success"
+    generated = Path(os.environ["OLIST_HOME"]) / "demo-data" / f"scale-{float(SCALE)}-seed-7"
+    assert (generated / "olist_orders_dataset.csv").is_file()
+    assert daily_revenue_rows() > 0
+
+
+def test_failed_gate_blocks_publish(airflow_db):
+    """Airflow semantics of the gate, without the CLI: when quality_gate fails, publish never runs."""
+    dag = fresh_dag("olist_warehouse")
+    dag.get_task("quality_gate").bash_command = "echo 'error-level check failed' >&2; exit 1"
+    dag.get_task("publish").bash_command = "echo publish must not run; exit 3"
+
+    state, tasks = run_dag(dag, mark_success_pattern="migrate|ingest|transform")
+
+    assert state == "failed"
+    assert tasks["quality_gate"] == "failed"
+    assert tasks["publish"] == "upstream_failed"
