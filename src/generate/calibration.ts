@@ -174,7 +174,7 @@ export const SCORES: Readonly<Record<'onTime' | 'late' | 'notDelivered', readonl
  * (q90 4.9, q99 22 days).
  */
 export const REVIEW_TEXT = { titleShare: 0.117, messageShare: 0.413, lineBreakShare: 0.094, quoteShare: 0.004 } as const;
-export const REVIEW_ANSWER_DAYS = { median: 1.68, sigma: 0.95 } as const;
+export const REVIEW_ANSWER_DAYS = { median: 1.6, sigma: 0.6, slowShare: 0.05, slowMedian: 12 } as const;
 /**
  * Shared copy only (see the data README): 21 reviews without review_creation_date and 67 without
  * review_answer_timestamp; reproduced at that rate so loaders meet them.
@@ -258,7 +258,7 @@ export const GEO = {
   rowsPerZipMax: 1_146,
   exactDuplicateShare: 280_009 / 1_000_163,
   outsideBrazilPerRow: 42 / 1_000_163,
-  accentedRowShare: 0.16,
+  accentedRowShare: 0.25,
   longFormPerRow: 2e-5,
   withinZipSd: 0.006,
   customerRowsZipMissing: 278 / 99_441,
@@ -267,35 +267,35 @@ export const GEO = {
 } as const;
 
 /**
- * Zip prefixes in geolocation per state, and where their points lie (median lat/lng of the
- * per-prefix centroids, and a spread taken as (q95 - q05) / 3.3 of those centroids).
+ * Zip prefixes in geolocation per state, and where their points lie: q05, median and q95 of the
+ * latitude and longitude of the per-prefix centroids (the median is about the capital).
  */
-export const STATE_GEO: Readonly<Record<string, { zips: number; lat: number; lng: number; latSd: number; lngSd: number }>> = {
-  SP: { zips: 6349, lat: -23.53, lng: -46.68, latSd: 0.78, lngSd: 1.1 },
-  MG: { zips: 1868, lat: -19.9, lng: -44.0, latSd: 1.7, lngSd: 1.9 },
-  RJ: { zips: 1390, lat: -22.78, lng: -43.29, latSd: 0.36, lngSd: 0.74 },
-  RS: { zips: 1131, lat: -29.67, lng: -51.71, latSd: 1.23, lngSd: 1.17 },
-  PR: { zips: 1046, lat: -24.96, lng: -51.24, latSd: 0.88, lngSd: 1.42 },
-  BA: { zips: 992, lat: -12.93, lng: -38.99, latSd: 1.75, lngSd: 1.47 },
-  GO: { zips: 773, lat: -16.67, lng: -49.26, latSd: 1.14, lngSd: 1.09 },
-  SC: { zips: 619, lat: -27.07, lng: -49.35, latSd: 0.74, lngSd: 1.37 },
-  PE: { zips: 596, lat: -8.09, lng: -35.04, latSd: 0.44, lngSd: 1.72 },
-  CE: { zips: 548, lat: -3.84, lng: -38.68, latSd: 1.13, lngSd: 0.68 },
-  DF: { zips: 515, lat: -15.81, lng: -47.92, latSd: 0.1, lngSd: 0.1 },
-  PB: { zips: 324, lat: -7.13, lng: -35.9, latSd: 0.34, lngSd: 1.08 },
-  ES: { zips: 315, lat: -20.3, lng: -40.39, latSd: 0.7, lngSd: 0.5 },
-  MA: { zips: 313, lat: -3.66, lng: -44.45, latSd: 1.41, lngSd: 1.41 },
-  PA: { zips: 309, lat: -1.51, lng: -48.48, latSd: 1.87, lngSd: 2.3 },
-  PI: { zips: 307, lat: -5.85, lng: -42.58, latSd: 1.95, lngSd: 0.97 },
-  RN: { zips: 279, lat: -5.86, lng: -35.82, latSd: 0.4, lngSd: 0.9 },
-  MT: { zips: 254, lat: -15.58, lng: -56.04, latSd: 1.9, lngSd: 2.1 },
-  MS: { zips: 242, lat: -20.55, lng: -54.64, latSd: 1.2, lngSd: 1.8 },
-  TO: { zips: 184, lat: -9.95, lng: -48.32, latSd: 2.1, lngSd: 0.7 },
-  AL: { zips: 178, lat: -9.61, lng: -36.17, latSd: 0.3, lngSd: 0.6 },
-  AM: { zips: 144, lat: -3.1, lng: -60.02, latSd: 1.4, lngSd: 3.4 },
-  SE: { zips: 135, lat: -10.89, lng: -37.09, latSd: 0.34, lngSd: 0.27 },
-  RO: { zips: 107, lat: -10.86, lng: -62.37, latSd: 1.2, lngSd: 1.3 },
-  AC: { zips: 43, lat: -9.96, lng: -67.84, latSd: 0.86, lngSd: 1.55 },
-  RR: { zips: 28, lat: 2.82, lng: -60.7, latSd: 0.7, lngSd: 0.4 },
-  AP: { zips: 26, lat: 0.03, lng: -51.16, latSd: 0.9, lngSd: 0.4 },
+export const STATE_GEO: Readonly<Record<string, { zips: number; lat: readonly [number, number, number]; lng: readonly [number, number, number] }>> = {
+  SP: { zips: 6349, lat: [-23.73, -23.53, -21.15], lng: [-49.96, -46.68, -46.22] },
+  MG: { zips: 1868, lat: [-22.00, -19.90, -16.37], lng: [-47.94, -44.00, -41.68] },
+  RJ: { zips: 1390, lat: [-22.97, -22.78, -21.77], lng: [-44.22, -43.29, -41.78] },
+  RS: { zips: 1131, lat: [-31.67, -29.67, -27.61], lng: [-54.75, -51.71, -50.90] },
+  PR: { zips: 1046, lat: [-25.98, -24.96, -23.07], lng: [-53.85, -51.24, -49.16] },
+  BA: { zips: 992, lat: [-16.09, -12.93, -10.34], lng: [-43.17, -38.99, -38.30] },
+  GO: { zips: 773, lat: [-18.26, -16.67, -14.49], lng: [-51.26, -49.26, -47.64] },
+  SC: { zips: 619, lat: [-28.70, -27.07, -26.27], lng: [-53.09, -49.35, -48.55] },
+  PE: { zips: 596, lat: [-9.18, -8.09, -7.72], lng: [-40.49, -35.04, -34.86] },
+  CE: { zips: 548, lat: [-7.24, -3.84, -3.52], lng: [-40.69, -38.68, -38.45] },
+  DF: { zips: 515, lat: [-16.00, -15.81, -15.65], lng: [-48.13, -47.92, -47.80] },
+  PB: { zips: 324, lat: [-7.64, -7.13, -6.52], lng: [-38.41, -35.90, -34.84] },
+  ES: { zips: 315, lat: [-20.86, -20.30, -18.54], lng: [-41.54, -40.39, -39.87] },
+  MA: { zips: 313, lat: [-6.74, -3.66, -2.09], lng: [-47.48, -44.45, -42.84] },
+  PA: { zips: 309, lat: [-7.10, -1.51, -0.93], lng: [-54.75, -48.48, -47.18] },
+  PI: { zips: 307, lat: [-9.34, -5.85, -2.93], lng: [-44.24, -42.58, -41.06] },
+  RN: { zips: 279, lat: [-6.46, -5.86, -5.15], lng: [-38.18, -35.82, -35.20] },
+  MT: { zips: 254, lat: [-16.48, -15.58, -10.19], lng: [-58.78, -56.04, -51.80] },
+  MS: { zips: 242, lat: [-22.95, -20.55, -19.00], lng: [-57.64, -54.64, -51.70] },
+  TO: { zips: 184, lat: [-12.62, -9.95, -5.77], lng: [-49.22, -48.32, -46.82] },
+  AL: { zips: 178, lat: [-10.06, -9.61, -9.05], lng: [-37.61, -36.17, -35.53] },
+  AM: { zips: 144, lat: [-7.05, -3.10, -2.57], lng: [-68.95, -60.02, -57.87] },
+  SE: { zips: 135, lat: [-11.26, -10.89, -10.14], lng: [-37.76, -37.09, -36.86] },
+  RO: { zips: 107, lat: [-12.75, -10.86, -8.75], lng: [-64.53, -62.37, -60.15] },
+  AC: { zips: 43, lat: [-11.01, -9.96, -8.16], lng: [-72.67, -67.84, -67.54] },
+  RR: { zips: 28, lat: [0.94, 2.82, 3.36], lng: [-61.15, -60.70, -59.83] },
+  AP: { zips: 26, lat: [-0.91, 0.03, 2.05], lng: [-52.42, -51.16, -51.05] },
 };

@@ -14,7 +14,7 @@ import {
 } from './calibration.ts';
 import type { CsvFileWriter } from './csvWriter.ts';
 import { CAPITAL_ZIP_SHARE, CEP_RANGES, CITIES, FOREIGN_POINTS, STATE_NAMES, stripAccents } from './places.ts';
-import { AliasTable, Categorical, Random } from './random.ts';
+import { AliasTable, Categorical, Random, Urn } from './random.ts';
 import { readRows } from './reader.ts';
 import { ENGLISH_CATEGORY } from './translation.ts';
 
@@ -101,7 +101,8 @@ export function buildZipUniverse(rng: Random, scale: number, refSellers: readonl
     let c = cityCenters.get(key);
     if (!c) {
       const g = STATE_GEO[state]!;
-      c = capital ? [g.lat, g.lng] : [g.lat + rng.normal() * g.latSd, g.lng + rng.normal() * g.lngSd];
+      // The capital sits at the state's median point, other cities anywhere in its q05-q95 box.
+      c = capital ? [g.lat[1], g.lng[1]] : [rng.uniform(g.lat[0], g.lat[2]), rng.uniform(g.lng[0], g.lng[2])];
       cityCenters.set(key, c);
     }
     return c;
@@ -128,7 +129,10 @@ export function buildZipUniverse(rng: Random, scale: number, refSellers: readonl
   for (const [state, g] of Object.entries(STATE_GEO)) {
     const cities = CITIES[state]!;
     const otherWeights = new AliasTable(cities.slice(1).map((_, i) => 1 / (i + 1)));
-    const n = Math.max(1, Math.round(g.zips * f));
+    // Reference seller prefixes already present count towards the state's number of prefixes.
+    let refInState = 0;
+    for (const z of refCity.values()) if (z.state === state) refInState++;
+    const n = Math.max(1, Math.round(g.zips * f) - refInState);
     const nGhost = Math.max(1, Math.round(ghostTotal * (CUSTOMER_STATES[state] ?? 0)));
     const prefixes = samplePrefixes(rng, state, n + nGhost, used);
     // Ghosts are picked among the state's prefixes at random, the rest are in geolocation.
@@ -146,7 +150,7 @@ export function buildZipUniverse(rng: Random, scale: number, refSellers: readonl
       } else inGeo.push(z);
       zips.push(z);
     });
-    for (const z of zips) if (refCity.has(z.prefix) && z.state === state) inGeo.push(z);
+    for (const z of refCity.values()) if (z.state === state) inGeo.push(z);
     const popularity = inGeo.map(() => rng.lognormal(1, 1.0));
     byState.set(state, { zips: inGeo, table: new AliasTable(popularity), ghosts });
   }
@@ -192,7 +196,7 @@ export async function writeGeolocation(rng: Random, u: ZipUniverse, w: CsvFileWr
         const k = rng.int(lats.length);
         lat = lats[k]!;
         lng = lngs[k]!;
-      } else if (rng.chance(GEO.outsideBrazilPerRow)) {
+      } else if (rng.chance(GEO.outsideBrazilPerRow / (1 - dupP))) {
         const [a, b] = rng.pick(FOREIGN_POINTS);
         lat = a + rng.normal() * 0.05;
         lng = b + rng.normal() * 0.05;
@@ -221,8 +225,7 @@ function intAttr(rng: Random, a: { median: number; sigma: number; min: number; m
 }
 
 /** One synthetic product row (spec column order). */
-function syntheticProductRow(rng: Random, categories: Categorical<string>, photos: Categorical<string>): (string | number | null)[] {
-  const noCategory = rng.chance(PRODUCT_TRAPS.noCategory);
+function syntheticProductRow(rng: Random, noCategory: boolean, categories: Categorical<string>, photos: Categorical<string>): (string | number | null)[] {
   const noDims = rng.chance(PRODUCT_TRAPS.noDimensions);
   const a = PRODUCT_ATTRS;
   return [
@@ -278,8 +281,12 @@ export async function buildCatalog(seed: number, scale: number, referenceDir?: s
   const sellerTable = new AliasTable(sellers.map((s) => s.weight));
   const refProducts = ref ? rng.shuffle([...ref.products]).slice(0, nProducts) : [];
   const products: Product[] = [];
+  // Products without category: exactly the real share of the synthetic ones.
+  const nSynthetic = nProducts - refProducts.length;
+  const noCategory = Math.round(nSynthetic * PRODUCT_TRAPS.noCategory);
+  const noCategoryUrn = new Urn([true, false], [noCategory, nSynthetic - noCategory]);
   for (let i = 0; i < nProducts; i++) {
-    const row: (string | number | null)[] = refProducts[i] ?? syntheticProductRow(rng, categories, photos);
+    const row: (string | number | null)[] = refProducts[i] ?? syntheticProductRow(rng, noCategoryUrn.draw(rng), categories, photos);
     const sellerIdx = i < sellers.length ? i : sellerTable.draw(rng);
     const weightG = Number(row[5] ?? '') || PRODUCT_ATTRS.weight.median;
     // Heavier products cost a little more.

@@ -38,9 +38,12 @@ const REGION: Readonly<Record<string, string>> = {
 };
 
 /** Freight median before distance and weight factors; tuned so generated freight has mean ~20, median ~16. */
-const FREIGHT_BASE = 13.2;
+const FREIGHT_BASE = 14;
+const FREIGHT_SIGMA = 0.4;
 /** Mean days a late delivery comes after the estimated day (real late deliveries: median ~7 days late). */
 const LATE_MEAN_DAYS = 8;
+/** Slow carrier hand-overs make some on-time orders late: the explicit late draw is lowered to compensate. */
+const LATE_ADJUST = 0.92;
 /** Log-scale spread of on-time delivery times and of estimated delivery times. */
 const ONTIME_SIGMA = 0.5;
 const ESTIMATE_SIGMA = 0.2;
@@ -179,7 +182,7 @@ export async function generateOrders(seed: number, scale: number, catalog: Catal
       : rng.chance(0.84) ? rng.lognormal(APPROVAL_HOURS.median * 0.7, 0.6) * HOUR : rng.lognormal(14, 1.0) * HOUR);
     const estimated = Math.floor(purchase / DAY) * DAY + Math.max(3, Math.round(estMean * Math.exp(ESTIMATE_SIGMA * rng.normal()))) * DAY;
     let delivered: number;
-    const late = rng.chance(lateShare);
+    const late = rng.chance(lateShare * LATE_ADJUST);
     if (late) {
       const lateDays = rng.chance(0.03) ? rng.lognormal(35, 0.6) : rng.exponential(LATE_MEAN_DAYS);
       delivered = estimated + DAY + Math.min(190, lateDays) * DAY + rng.int(DAY);
@@ -192,10 +195,16 @@ export async function generateOrders(seed: number, scale: number, catalog: Catal
       }
       delivered = Math.min(d, estimated + DAY - 1000 - rng.int(DAY / 2));
     }
-    delivered = Math.max(delivered, approved + 0.5 * DAY);
-    let carrier = approved + rng.lognormal(CARRIER_DAYS.median * 0.75, 0.85) * DAY;
-    if (carrier > delivered - 2 * HOUR) carrier = approved + (delivered - approved) * rng.uniform(0.1, 0.6);
-    if (rng.chance(ORDER_TRAPS.carrierBeforeApproval)) carrier = approved - rng.uniform(0.3 * HOUR, 2 * DAY);
+    let carrier = approved + rng.lognormal(CARRIER_DAYS.median * 0.8, 0.95) * DAY;
+    // The carrier needs at least a few hours to deliver: a slow hand-over pushes delivery later.
+    if (carrier > delivered - 6 * HOUR) {
+      if (rng.chance(0.5)) carrier = approved + (delivered - approved) * rng.uniform(0.2, 0.7);
+      else delivered = carrier + rng.lognormal(2, 0.6) * DAY;
+    }
+    if (rng.chance(ORDER_TRAPS.carrierBeforeApproval)) {
+      // Trap: carrier date before approval (about one in eight even before the purchase).
+      carrier = rng.chance(0.12) ? purchase - rng.uniform(HOUR, DAY) : approved - (approved - purchase) * rng.float();
+    }
     if (rng.chance(CARRIER_DAYS.wholeMinuteShare)) carrier = Math.floor(carrier / 60_000) * 60_000;
     approved = sec(approved);
     carrier = sec(carrier);
@@ -246,8 +255,8 @@ export async function generateOrders(seed: number, scale: number, catalog: Catal
         else if (rng.chance(FREIGHT.zeroShare)) freight = 0;
         else {
           const dist = seller.state === state ? 0.75 : REGION[seller.state] === REGION[state] ? 1 : 1.45;
-          const weight = Math.min(3, Math.max(0.55, Math.pow(prod.weightG / 700, 0.25)));
-          freight = Math.round(rng.lognormal(FREIGHT_BASE * dist * weight, 0.35) * 100) / 100;
+          const weight = Math.min(5, Math.max(0.6, Math.pow(prod.weightG / 700, 0.3)));
+          freight = Math.round(rng.lognormal(FREIGHT_BASE * dist * weight, FREIGHT_SIGMA) * 100) / 100;
         }
         w.items.row([orderId, j, prod.id, seller.id, limit, prod.price, freight]);
         total += prod.price + freight;
@@ -260,7 +269,8 @@ export async function generateOrders(seed: number, scale: number, catalog: Catal
     // --- payments (in cents, so they add up exactly)
     if (payTypes.length) {
       let cents = Math.round(total * 100);
-      if (payTypes[0] === 'credit_card' && !rng.chance(PAYMENT_MATCH_SHARE / 0.98)) cents = Math.round(cents * rng.uniform(1.01, 1.12));
+      // Card interest: payments above items + freight for about 0.3% of all orders.
+      if (payTypes[0] === 'credit_card' && rng.chance((1 - PAYMENT_MATCH_SHARE) / SINGLE_PAYMENT_TYPES['credit_card']!)) cents = Math.round(cents * rng.uniform(1.01, 1.12));
       const parts: number[] = [];
       if (payTypes.length === 1) parts.push(cents);
       else {
@@ -290,10 +300,13 @@ export async function generateOrders(seed: number, scale: number, catalog: Catal
       const cls = d === null || status !== 'delivered' ? 'notDelivered' : d >= estimated + DAY ? 'late' : 'onTime';
       const score = scoreTables[cls].draw(rng) + 1;
       let creation = d !== null
-        ? Math.floor(d / DAY) * DAY + (rng.chance(0.04) ? -rng.int(3) : 1) * DAY
+        ? Math.floor(d / DAY) * DAY + (rng.chance(0.07) ? -rng.int(4) : 1) * DAY
         : Math.floor(estimated / DAY) * DAY + (1 + rng.int(4)) * DAY;
       creation += r * (1 + rng.int(6)) * DAY;
-      const answer = sec(creation + Math.max(0.05, rng.lognormal(REVIEW_ANSWER_DAYS.median, REVIEW_ANSWER_DAYS.sigma)) * DAY);
+      const answerDays = rng.chance(REVIEW_ANSWER_DAYS.slowShare)
+        ? rng.lognormal(REVIEW_ANSWER_DAYS.slowMedian, 0.8)
+        : rng.lognormal(REVIEW_ANSWER_DAYS.median, REVIEW_ANSWER_DAYS.sigma);
+      const answer = sec(creation + Math.max(0.05, answerDays) * DAY);
       const review: SharedReview = {
         id: rng.hexId(), score, title: reviewTitle(rng, score), message: reviewMessage(rng, score),
         creation: rng.chance(REVIEW_MISSING_DATES.creation) ? null : creation,

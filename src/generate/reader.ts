@@ -10,14 +10,16 @@ import { sourceByName } from '../sources/index.ts';
 
 export const READER_OPTIONS = { bom: true, relax_quotes: true, columns: false } as const;
 
-/** Streams the records of one source file (header row excluded) to `onRow`; returns the header. */
-export async function readRows(dir: string, source: string, onRow: (row: string[]) => void): Promise<string[]> {
+/** Streams the records of one source file (header row excluded) to `onRow`, at most `limit` of them; returns the header. */
+export async function readRows(dir: string, source: string, onRow: (row: string[]) => void, limit = Infinity): Promise<string[]> {
   const spec = sourceByName(source);
   const parser = createReadStream(join(dir, spec.fileName)).pipe(parse(READER_OPTIONS));
   let header: string[] | undefined;
+  let n = 0;
   for await (const rec of parser as AsyncIterable<string[]>) {
     if (!header) header = rec;
-    else onRow(rec);
+    else if (n++ < limit) onRow(rec);
+    else break;
   }
   return header ?? [];
 }

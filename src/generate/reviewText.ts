@@ -45,11 +45,12 @@ export function reviewMessage(rng: Random, score: number): string | null {
   const phrases = bank(score);
   const n = 1 + (rng.chance(0.45) ? 1 : 0) + (rng.chance(0.15) ? 1 : 0);
   let s = rng.pick(phrases);
-  const multiline = rng.chance(REVIEW_TEXT.lineBreakShare);
+  // Only messages of several phrases can break lines: about half of them.
+  const multiline = rng.chance(REVIEW_TEXT.lineBreakShare / 0.53);
   for (let i = 1; i < n; i++) {
     const next = rng.pick(phrases);
-    s += multiline ? '.\r\n' + next : rng.chance(0.6) ? ', ' + next.charAt(0).toLowerCase() + next.slice(1) : '. ' + next;
+    s += multiline ? '.\r\n' + next : rng.chance(0.45) ? ', ' + next.charAt(0).toLowerCase() + next.slice(1) : '. ' + next;
   }
-  if (rng.chance(REVIEW_TEXT.quoteShare / 0.41)) s += ', veio ' + rng.pick(QUOTED);
+  if (rng.chance(REVIEW_TEXT.quoteShare)) s += ', veio ' + rng.pick(QUOTED);
   return rng.chance(0.7) ? s + '.' : s;
 }
