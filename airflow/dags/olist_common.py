@@ -24,9 +24,17 @@ CLI = "bin/olist.js"
 
 #: Variables every task sets explicitly. Everything else (OLIST_DATA_DIR, OLIST_HOME, OLIST_PG_PORT,
 #: DATABASE_URL, LOG_LEVEL, PATH...) is inherited from the worker's environment at run time through
-#: ``append_env=True``: nothing is read at DAG-parse time, so no connection string or password ends
-#: up in the serialized DAG or in the UI's rendered templates.
+#: ``append_env=True``: none of them is read at DAG-parse time, so no connection string or password
+#: ends up in the serialized DAG or in the UI's rendered templates.
 TASK_ENV: dict[str, str] = {"NO_COLOR": "1"}
+
+#: The run's business day for the CLI (freshness checks are judged against it): the run's logical
+#: date, or, for a run triggered without one (possible in Airflow 3), the time it was queued for.
+#: Rendered by Airflow at run time (``env`` is a templated field).
+LOGICAL_DATE_ENV: dict[str, str] = {
+    "OLIST_LOGICAL_DATE": "{{ (logical_date if logical_date is defined and logical_date"
+    " else dag_run.run_after) | ds }}",
+}
 
 #: Defaults for every task: no retries unless a task says so (see ``olist_task``).
 DEFAULT_ARGS = {
@@ -57,6 +65,7 @@ def olist_task(
     doc_md: str,
     retries: int = 0,
     timeout: timedelta = timedelta(minutes=30),
+    env: dict[str, str] | None = None,
 ) -> BashOperator:
     """One pipeline step: the CLI command run from the project root.
 
@@ -68,7 +77,7 @@ def olist_task(
         task_id=task_id,
         bash_command=olist_command(command, *args),
         cwd=str(PROJECT_DIR),
-        env=dict(TASK_ENV),
+        env={**TASK_ENV, **(env or {})},
         append_env=True,
         skip_on_exit_code=None,
         do_xcom_push=False,
@@ -78,16 +87,21 @@ def olist_task(
     )
 
 
-def pipeline_tasks(*ingest_args: str) -> tuple[BashOperator, BashOperator, BashOperator, BashOperator, BashOperator]:
+def pipeline_tasks(
+    *ingest_args: str, logical_date: bool = True
+) -> tuple[BashOperator, BashOperator, BashOperator, BashOperator, BashOperator]:
     """The five pipeline steps (migrate, ingest, transform, quality_gate, publish), not yet wired:
     the calling DAG file states the dependencies. ``ingest_args`` e.g. ``"--data-dir", DIR``.
-    Call inside a ``with DAG(...)`` block.
+    ``logical_date``: pass the run's date as OLIST_LOGICAL_DATE (else the CLI judges freshness
+    against the newest purchase in the data). Call inside a ``with DAG(...)`` block.
     """
+    env = LOGICAL_DATE_ENV if logical_date else None
     migrate = olist_task(
         "migrate",
         "migrate",
         retries=2,
         timeout=timedelta(minutes=10),
+        env=env,
         doc_md="""
 **migrate** — `olist migrate`: applies pending schema migrations (idempotent; a no-op when the
 database is current). Starts the embedded PostgreSQL under `OLIST_HOME` when `DATABASE_URL` is
@@ -100,6 +114,7 @@ unset. Retried: failures here are mostly transient (database starting, lock held
         *ingest_args,
         retries=1,
         timeout=timedelta(minutes=60),
+        env=env,
         doc_md="""
 **ingest** — `olist ingest`: stream-validates the nine CSVs of `OLIST_DATA_DIR` and COPYs them
 into the staged raw layer (`raw_build`), reporting per-file row counts (see the task log). Rebuilds
@@ -111,6 +126,7 @@ the staged layer from scratch, so a retry is safe.
         "transform",
         retries=1,
         timeout=timedelta(minutes=60),
+        env=env,
         doc_md="""
 **transform** — `olist transform`: builds the SQL models (staging, star schema, marts) from the
 staged raw layer into the staged build schemas. Nothing published changes. Idempotent rebuild, so a
@@ -123,11 +139,13 @@ retry is safe.
         "--staged",
         retries=0,
         timeout=timedelta(minutes=30),
+        env=env,
         doc_md="""
 **quality_gate** — `olist check --staged`: runs the data-quality checks against the staged build.
 Exits 1 when an error-level check fails, which fails this task and so blocks `publish`. Never
 retried: a failed check is a verdict on the data, and rerunning it on the same data cannot change
-it. Warnings are reported in the log but do not block.
+it. Warnings are reported in the log but do not block. Freshness checks are judged against
+`OLIST_LOGICAL_DATE`, which the DAG sets to the run's logical date.
 """,
     )
     publish = olist_task(
@@ -135,6 +153,7 @@ it. Warnings are reported in the log but do not block.
         "publish",
         retries=2,
         timeout=timedelta(minutes=10),
+        env=env,
         doc_md="""
 **publish** — `olist publish`: atomically swaps the staged schemas in for the published ones (one
 transaction: readers see the old warehouse or the new one, never a mix). Refuses on its own if the

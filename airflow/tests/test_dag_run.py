@@ -42,6 +42,7 @@ def run_dag(dag, **kwargs):
     for task in dag.tasks:
         task.retries = 0  # fail fast in tests instead of sleeping through retry delays
     dr = dag.test(**kwargs)
+    run_dag.last_run = dr
     return str(dr.state.value if hasattr(dr.state, "value") else dr.state), task_states(dag.dag_id, dr.run_id)
 
 
@@ -69,6 +70,14 @@ def olist_home():
         shutil.rmtree(base, ignore_errors=True)
 
 
+def query(sql: str) -> list[tuple]:
+    import psycopg2
+
+    with psycopg2.connect(cli_json("db", "url")["url"]) as conn, conn.cursor() as cur:
+        cur.execute(sql)
+        return cur.fetchall()
+
+
 def daily_revenue_rows() -> int:
     import psycopg2
 
@@ -92,6 +101,10 @@ def test_warehouse_dag_end_to_end(airflow_db, olist_home):
     assert tasks == {t: "success" for t in ("migrate", "ingest", "transform", "quality_gate", "publish")}
     assert state == "success"
     assert daily_revenue_rows() > 0
+    # The DAG handed the run's logical date to the gate (OLIST_LOGICAL_DATE, rendered by Airflow).
+    if query("select to_regclass('audit.quality_gates') is not null")[0][0]:
+        gates = query("select logical_date::text from audit.quality_gates where staged order by run_id desc limit 1")
+        assert gates == [(run_dag.last_run.logical_date.strftime("%Y-%m-%d"),)]
     last = cli_json("status")["runs"][0]
     assert last["command"] == "publish" and last["status"] == "succeeded" and last["published"] is True
 

@@ -131,3 +131,23 @@ def test_project_dir_override(monkeypatch, tmp_path):
     finally:
         monkeypatch.setenv("OLIST_PROJECT_DIR", str(PROJECT_DIR))
         importlib.reload(olist_common)
+
+
+def test_logical_date_is_passed_to_the_warehouse_steps(dagbag):
+    """OLIST_LOGICAL_DATE renders to the run's date, also for a run triggered without a logical date."""
+    from types import SimpleNamespace
+
+    import pendulum
+
+    dag = dagbag.dags["olist_warehouse"]
+    jinja = dag.get_template_env()
+    run_after = pendulum.datetime(2025, 3, 4, 5, 6, tz="UTC")
+    for task in dag.tasks:
+        template = task.env["OLIST_LOGICAL_DATE"]
+        dated = {"logical_date": pendulum.datetime(2025, 1, 31, tz="UTC"), "dag_run": SimpleNamespace(run_after=run_after)}
+        assert task.render_template(template, dated, jinja) == "2025-01-31"
+        undated = {"logical_date": None, "dag_run": SimpleNamespace(run_after=run_after)}
+        assert task.render_template(template, undated, jinja) == "2025-03-04"
+        assert task.render_template(template, {"dag_run": SimpleNamespace(run_after=run_after)}, jinja) == "2025-03-04"
+    for task in dagbag.dags["olist_generate_demo"].tasks:
+        assert "OLIST_LOGICAL_DATE" not in task.env, task.task_id
