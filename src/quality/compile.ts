@@ -176,7 +176,7 @@ export function compileTest(spec: TestSpec, target: TestTarget): Compiled[] {
     kind: spec.kind,
     severity: spec.severity ?? DEFAULT_SEVERITY[spec.kind],
     description: column && spec.kind === 'not_null' ? describe({ ...spec, columns: [column] }, target.name) : describe(spec, target.name),
-    rule: spec.text,
+    rule: spec.rule,
     declaredIn: target.declaredIn,
   });
   const where = (extra: string) => `where ${spec.where ? `(${spec.where}) and ` : ''}${extra}`;

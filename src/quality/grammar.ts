@@ -41,6 +41,8 @@ export type TestBody =
 export type TestSpec = TestBody & {
   /** The text as written, for messages and docs. */
   text: string;
+  /** The rule alone (kind, args, severity, where; no name/desc), shown to engineers in results. */
+  rule: string;
   severity?: Severity;
   name?: string;
   desc?: string;
@@ -188,7 +190,7 @@ export function parseTest(text: string): TestSpec {
   const open = head[0].length - 1;
   const close = closingParen(t, open);
   if (close < 0) throw new TestSyntaxError(`'${t}': unbalanced parentheses`);
-  const spec = { ...parseBody(kind, t.slice(open + 1, close).trim(), t), text: t } as TestSpec;
+  const spec = { ...parseBody(kind, t.slice(open + 1, close).trim(), t), text: t, rule: t } as TestSpec;
   let rest = t.slice(close + 1);
   for (let m = OPTION.exec(rest); m; m = OPTION.exec(rest)) {
     const value = m[3] ?? m[2]!;
@@ -213,5 +215,6 @@ export function parseTest(text: string): TestSpec {
     if (!w) throw new TestSyntaxError(`'${t}': unexpected '${rest}' (options go before 'where')`);
     spec.where = w[1]!.trim();
   }
+  spec.rule = `${t.slice(0, close + 1)}${spec.severity ? ` severity=${spec.severity}` : ''}${spec.tolerance !== undefined ? ` tolerance=${spec.tolerance}` : ''}${spec.where ? ` where ${spec.where}` : ''}`;
   return spec;
 }

@@ -147,7 +147,7 @@ function volumeJob(specs: readonly SourceSpec[]): CheckJob {
     severity: test.severity ?? 'warn',
     description: test.desc ??
       `The number of rows loaded from ${spec.fileName} is within ${test.bandPct !== undefined ? `${test.bandPct}% of` : `${test.sd ?? 3} standard deviations of`} the average of the previous (up to 28) successful loads.`,
-    rule: test.text,
+    rule: test.rule,
     declaredIn: sourceFile(spec),
   }));
   return {
