@@ -68,11 +68,12 @@ export const PURCHASE_FIRST = '2016-09-04 21:15:19';
 export const PURCHASE_LAST = '2018-10-17 17:30:18';
 
 /**
- * Busiest days: 2017-11-24 (Black Friday) 1,176 orders, then 499, 391, 403, 380 on the 25th-28th,
- * against about 250 on an ordinary November 2017 day: multipliers relative to the month's daily mean.
+ * Busiest days: 2017-11-24 (Black Friday) 1,176 orders, then 499, 391, 403, 380 on the 25th-28th;
+ * the other 25 days of November 2017 average 188: multipliers relative to an ordinary day of the
+ * month (the month keeps its real total).
  */
 export const SPECIAL_DAYS: Readonly<Record<string, number>> = {
-  '2017-11-24': 4.6, '2017-11-25': 1.95, '2017-11-26': 1.55, '2017-11-27': 1.6, '2017-11-28': 1.5,
+  '2017-11-24': 6.3, '2017-11-25': 2.65, '2017-11-26': 2.1, '2017-11-27': 2.15, '2017-11-28': 2.0,
 };
 
 /** Share of purchases by day of week, 0 = Sunday (Monday busiest, Saturday quietest). */

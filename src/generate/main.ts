@@ -24,6 +24,7 @@ const summary = await generateDataset({
   outDir: values.out,
   referenceDir: values.synthetic ? '' : values['reference-dir'],
 });
-const rss = Math.round(process.memoryUsage().rss / 1e6);
-console.log(JSON.stringify({ ...summary, rssMB: rss }, null, 2));
-console.error(`generated SYNTHETIC data in ${summary.outDir} (${summary.totalRows} rows, ${(summary.elapsedMs / 1000).toFixed(1)} s, rss ${rss} MB)`);
+// Peak resident set size of this process (resourceUsage reports kilobytes).
+const rss = Math.round(process.resourceUsage().maxRSS / 1024);
+console.log(JSON.stringify({ ...summary, maxRssMB: rss }, null, 2));
+console.error(`generated SYNTHETIC data in ${summary.outDir} (${summary.totalRows} rows, ${(summary.elapsedMs / 1000).toFixed(1)} s, peak rss ${rss} MB)`);

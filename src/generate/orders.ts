@@ -21,6 +21,8 @@ import { AliasTable, Categorical, Random, scaleCounts, Urn } from './random.ts';
 import { reviewMessage, reviewTitle } from './reviewText.ts';
 
 const HOUR = 3_600_000;
+/** Chance that a returning purchase comes from a customer who already came back. */
+const REPEAT_AGAIN = 0.12;
 const DAY = 86_400_000;
 
 export interface OrderWriters {
@@ -43,9 +45,11 @@ const FREIGHT_SIGMA = 0.4;
 /** Mean days a late delivery comes after the estimated day (real late deliveries: median ~7 days late). */
 const LATE_MEAN_DAYS = 8;
 /** Slow carrier hand-overs make some on-time orders late: the explicit late draw is lowered to compensate. */
-const LATE_ADJUST = 0.92;
+const LATE_ADJUST = 0.97;
 /** Log-scale spread of on-time delivery times and of estimated delivery times. */
 const ONTIME_SIGMA = 0.5;
+/** Truncation at the estimated date shortens on-time deliveries: stretch them back to the measured means. */
+const DELIVERY_STRETCH = 1.05;
 const ESTIMATE_SIGMA = 0.2;
 
 const parseTs = (s: string): number => Date.parse(s.replace(' ', 'T') + 'Z');
@@ -55,19 +59,19 @@ const sec = (ms: number): number => Math.round(ms / 1000) * 1000;
 function purchaseDays(): { days: number[]; table: AliasTable } {
   const first = Math.floor(parseTs(PURCHASE_FIRST) / DAY) * DAY;
   const last = Math.floor(parseTs(PURCHASE_LAST) / DAY) * DAY;
+  // Each day's shape (weekday x special day) is normalised within its month, so months keep their real totals.
+  const shape = (d: number): number => PURCHASE_DOW[new Date(d).getUTCDay()]! * (SPECIAL_DAYS[new Date(d).toISOString().slice(0, 10)] ?? 1);
   const inMonth = new Map<string, number>();
   for (let d = first; d <= last; d += DAY) {
     const m = new Date(d).toISOString().slice(0, 7);
-    inMonth.set(m, (inMonth.get(m) ?? 0) + PURCHASE_DOW[new Date(d).getUTCDay()]!);
+    inMonth.set(m, (inMonth.get(m) ?? 0) + shape(d));
   }
   const days: number[] = [];
   const weights: number[] = [];
   for (let d = first; d <= last; d += DAY) {
-    const iso = new Date(d).toISOString();
-    const m = iso.slice(0, 7);
-    const w = ((PURCHASE_MONTHS[m] ?? 0) * PURCHASE_DOW[new Date(d).getUTCDay()]!) / inMonth.get(m)!;
+    const m = new Date(d).toISOString().slice(0, 7);
     days.push(d);
-    weights.push(w * (SPECIAL_DAYS[iso.slice(0, 10)] ?? 1));
+    weights.push(((PURCHASE_MONTHS[m] ?? 0) * shape(d)) / inMonth.get(m)!);
   }
   return { days, table: new AliasTable(weights) };
 }
@@ -139,9 +143,11 @@ export async function generateOrders(seed: number, scale: number, catalog: Catal
   const onTimeMedian = new Map<string, number>();
   for (const [st, [deliv, est, late]] of Object.entries(STATE_DELIVERY)) {
     const onTimeMean = Math.max(2, (deliv - late * (est + 1 + LATE_MEAN_DAYS)) / (1 - late));
-    onTimeMedian.set(st, onTimeMean / Math.exp((ONTIME_SIGMA * ONTIME_SIGMA) / 2));
+    onTimeMedian.set(st, (DELIVERY_STRETCH * onTimeMean) / Math.exp((ONTIME_SIGMA * ONTIME_SIGMA) / 2));
   }
 
+  // Returning customers: most come back once; some keep coming back (real: 2,745 with 2 orders, 252 with 3+).
+  const repeaters: Customer[] = [];
   const ring: Customer[] = [];
   const RING = 1 << 15;
   let ringNext = 0;
@@ -324,7 +330,9 @@ export async function generateOrders(seed: number, scale: number, catalog: Catal
     const kind = groups.draw(rng, (k) => k !== 'returning' || ring.length > 0);
     let cust: Customer;
     if (kind === 'returning' && ring.length > 0) {
-      const prev = ring[rng.int(ring.length)]!;
+      const prev = repeaters.length > 0 && rng.chance(REPEAT_AGAIN) ? rng.pick(repeaters) : ring[rng.int(ring.length)]!;
+      if (repeaters.length < 4096) repeaters.push(prev);
+      else repeaters[rng.int(4096)] = prev;
       cust = rng.chance(0.9) ? prev : { uniqueId: prev.uniqueId, zip: pickCustomerZip(rng, universe, prev.zip.state) };
     } else cust = newCustomer();
     const size = kind === 'pair' ? 2 : kind === 'triple' ? 3 : 1;
