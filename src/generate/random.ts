@@ -211,8 +211,8 @@ export class Urn<T> {
 }
 
 /**
- * Scales integer counts by `factor` so that the result sums exactly to `total` (largest remainder),
- * keeping each non-zero count at least `minEach` when the total allows it.
+ * Scales integer counts proportionally so that the result sums exactly to `total` (largest remainder
+ * method; ties go to the earlier entry, so the result is deterministic).
  */
 export function scaleCounts(counts: readonly number[], total: number): number[] {
   const sum = counts.reduce((a, b) => a + b, 0);

@@ -19,7 +19,7 @@ let summary: GenerateSummary;
 let gen: Measurement;
 const real = realDataDir();
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
+/** measure() returns loosely typed JSON-like figures. */
 type M = any;
 
 before(async () => {
