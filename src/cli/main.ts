@@ -33,7 +33,7 @@ function action<A extends unknown[]>(fn: (env: { config: Config; log: Logger; ou
     let log: Logger | undefined;
     try {
       const config = loadConfig();
-      log = createLogger(config.logLevel);
+      log = createLogger(config.logLevel, path.join(config.home, 'logs', 'olist.log'));
       await fn({ config, log, out }, ...args);
     } catch (err) {
       const e = err as Error;

@@ -114,7 +114,14 @@ export async function startEmbedded(dataDir: string, port: number, log: Logger):
   const opts = [`-p ${port}`, ...Object.entries(SERVER_SETTINGS).map(([k, v]) => `-c ${k}=${v === '' ? "''" : v}`)];
   const logFile = path.join(dataDir, 'server.log');
   log.info({ port, dataDir }, 'starting embedded PostgreSQL');
-  await runPgCtl(pg_ctl, ['-D', dataDir, '-l', logFile, '-o', opts.join(' '), '-w', '-t', '60', 'start'], ids);
+  try {
+    await runPgCtl(pg_ctl, ['-D', dataDir, '-l', logFile, '-o', opts.join(' '), '-w', '-t', '60', 'start'], ids);
+  } catch {
+    // pg_ctl only says "could not start server": the reason is at the end of the server log.
+    const tail = (await fs.readFile(logFile, 'utf8').catch(() => '')).trim().split('\n').slice(-3).join(' | ');
+    const hint = /already in use|could not create (any TCP\/IP sockets|listen socket)/.test(tail) ? ` (another server uses port ${port}: stop it or set OLIST_PG_PORT)` : '';
+    throw new Error(`embedded PostgreSQL did not start${hint}: ${tail || `see ${logFile}`}`);
+  }
   await ensureDatabase(port);
   return { url, startedHere: true };
 }
