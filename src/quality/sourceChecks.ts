@@ -133,7 +133,7 @@ function contractRules(spec: SourceSpec): Compiled[] {
   return out;
 }
 
-/** Today's load of each file vs the previous (up to 28) successful runs. */
+/** Today's load of each file vs the previous (up to 28) successful (published) loads. */
 function volumeJob(specs: readonly SourceSpec[]): CheckJob {
   const tests = specs.map((spec) => {
     const declared = (spec.checks ?? []).map(parseTest).find((t) => t.kind === 'volume');
@@ -155,10 +155,14 @@ function volumeJob(specs: readonly SourceSpec[]): CheckJob {
     run: async (q, env) => {
       if (env.loadRunId === null) return metas.map(() => ({ failingRows: 0, sample: [], note: 'no file load recorded: nothing to compare' }));
       const { rows } = await q.query<{ source: string; rows_loaded: string; n: string; mean: number | null; sd: number | null; lo: string | null; hi: string | null }>(
-        `with history as (
+        // a successful load = one that was published: the latest load at or before a publication
+        // (loads whose gate failed never count, whether ingest ran alone or inside `run`)
+        `with published_loads as (
+           select distinct (select max(f.run_id) from audit.file_loads f where f.run_id <= p.run_id) as run_id from audit.publications p),
+         history as (
            select f.source, f.rows_loaded, row_number() over (partition by f.source order by f.run_id desc) as rn
-             from audit.file_loads f join audit.runs r using (run_id)
-            where f.run_id < $1 and r.status = 'succeeded')
+             from audit.file_loads f join published_loads using (run_id)
+            where f.run_id < $1)
          select c.source, c.rows_loaded, count(h.rows_loaded) as n, avg(h.rows_loaded)::float8 as mean,
                 coalesce(stddev_samp(h.rows_loaded), 0)::float8 as sd, min(h.rows_loaded) as lo, max(h.rows_loaded) as hi
            from audit.file_loads c left join history h on h.source = c.source and h.rn <= 28
