@@ -210,7 +210,7 @@ export const PRODUCT_ATTRS = {
   nameLength: { median: 51, sigma: 0.22, min: 5, max: 76 },
   descriptionLength: { median: 595, sigma: 0.8, min: 4, max: 3992 },
   photos: { 1: 0.5, 2: 0.19, 3: 0.11, 4: 0.08, 5: 0.05, 6: 0.04, 7: 0.02, 8: 0.01 } as Record<string, number>,
-  weight: { median: 700, sigma: 1.35, min: 50, max: 40_425 },
+  weight: { median: 700, sigma: 1.5, min: 50, max: 40_425 },
   length: { median: 25, sigma: 0.5, min: 7, max: 105 },
   height: { median: 13, sigma: 0.7, min: 2, max: 105 },
   width: { median: 20, sigma: 0.5, min: 6, max: 118 },
@@ -250,7 +250,7 @@ export const UNTRANSLATED_CATEGORIES = ['pc_gamer', 'portateis_cozinha_e_prepara
  * q90 124, q99 353, max 1,146; 280,009 rows (28%) repeat an earlier (zip, lat, lng) exactly; 42 rows
  * lie outside Brazil (Portugal, Spain, Italy, Argentina... places with the same name); 8,556 prefixes
  * (45%) carry more than one city spelling (mostly 'sao paulo' / 'são paulo'; 7.7% of rows have
- * accents or punctuation; a few 'city, state, brasil'); points of one prefix lie within ~0.005 degree.
+ * accents or punctuation; two rows spelled 'city, state, brasil'); points of one prefix lie within ~0.005 degree.
  * 157 customer zip prefixes (278 customer rows) and 7 seller prefixes are missing from it.
  */
 export const GEO = {
@@ -260,7 +260,7 @@ export const GEO = {
   exactDuplicateShare: 280_009 / 1_000_163,
   outsideBrazilPerRow: 42 / 1_000_163,
   accentedRowShare: 0.25,
-  longFormPerRow: 2e-5,
+  longFormPerRow: 2e-6,
   withinZipSd: 0.006,
   customerRowsZipMissing: 278 / 99_441,
   customerZipsMissing: 157,

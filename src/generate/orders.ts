@@ -45,7 +45,7 @@ const FREIGHT_SIGMA = 0.4;
 /** Mean days a late delivery comes after the estimated day (real late deliveries: median ~7 days late). */
 const LATE_MEAN_DAYS = 8;
 /** Slow carrier hand-overs make some on-time orders late: the explicit late draw is lowered to compensate. */
-const LATE_ADJUST = 0.97;
+const LATE_ADJUST = 0.93;
 /** Log-scale spread of on-time delivery times and of estimated delivery times. */
 const ONTIME_SIGMA = 0.5;
 /** Truncation at the estimated date shortens on-time deliveries: stretch them back to the measured means. */
@@ -201,7 +201,7 @@ export async function generateOrders(seed: number, scale: number, catalog: Catal
       }
       delivered = Math.min(d, estimated + DAY - 1000 - rng.int(DAY / 2));
     }
-    let carrier = approved + rng.lognormal(CARRIER_DAYS.median * 0.8, 0.95) * DAY;
+    let carrier = approved + rng.lognormal(CARRIER_DAYS.median * 0.8, 1.05) * DAY;
     // The carrier needs at least a few hours to deliver: a slow hand-over pushes delivery later.
     if (carrier > delivered - 6 * HOUR) {
       if (rng.chance(0.5)) carrier = approved + (delivered - approved) * rng.uniform(0.2, 0.7);
