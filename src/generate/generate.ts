@@ -64,8 +64,8 @@ export async function generateDataset(opts: GenerateOptions): Promise<GenerateSu
   if (!Number.isFinite(scale) || scale <= 0) throw new Error(`scale must be a positive number, got ${scale}`);
   if (!Number.isSafeInteger(seed)) throw new Error(`seed must be an integer, got ${seed}`);
   const started = performance.now();
-  await mkdir(outDir, { recursive: true });
   const referenceDir = resolveReferenceDir(opts.referenceDir);
+  await mkdir(outDir, { recursive: true });
   const catalog = await buildCatalog(seed, scale, referenceDir);
 
   const open = (name: string, style: CsvStyle = 'kaggle'): CsvFileWriter => new CsvFileWriter(sourceByName(name), outDir, style);

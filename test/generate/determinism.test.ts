@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { test } from 'node:test';
 import { generateDataset } from '../../src/generate/generate.ts';
 import { checksums, removeDir, tempDir } from './helpers.ts';
@@ -32,4 +33,5 @@ test('invalid options are refused', async () => {
   await assert.rejects(generateDataset({ scale: 0, seed: 1, outDir: '/tmp/olist-gen-never' }), /scale/);
   await assert.rejects(generateDataset({ scale: 1, seed: 1.5, outDir: '/tmp/olist-gen-never' }), /seed/);
   await assert.rejects(generateDataset({ scale: 1, seed: 1, outDir: '/tmp/olist-gen-never', referenceDir: '/nonexistent' }), /reference/);
+  assert.equal(existsSync('/tmp/olist-gen-never'), false, 'nothing written for refused options');
 });
