@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ident, type Pool } from '../db/connection.ts';
 import type { Logger } from '../log.ts';
@@ -70,7 +71,7 @@ async function loadOne(pool: Pool, spec: SourceSpec, opts: IngestOptions): Promi
   try {
     await client.query('begin');
     await client.query(rawTableDdl(spec, RAW_BUILD_SCHEMA));
-    const { size } = await import('node:fs/promises').then((fs) => fs.stat(filePath));
+    const { size } = await stat(filePath);
     opts.onFileStart?.(spec, size);
     const result = await loadFile(client, spec, filePath, RAW_BUILD_SCHEMA, (b) => opts.onProgress?.(spec, b));
     await client.query(`analyze ${RAW_BUILD_SCHEMA}.${ident(spec.name)}`);
