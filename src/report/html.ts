@@ -151,7 +151,7 @@ export function renderHtml(d: ReportData): string {
 <body><main>
 <h1>Olist data quality report</h1>
 <p class="sub">Run #${g.runId} (<code>${esc(g.command)}</code>, ${g.staged ? 'new data before publishing' : 'published data'}) checked ${esc(g.checkedAt.slice(0, 19))} · data as of <b>${esc(g.logicalDate)}</b> · ${d.summary.checks} checks in ${(g.durationMs / 1000).toFixed(1)} s</p>
-<div class="banner ${g.passed ? 'ok' : 'bad'}">${esc(verdict)}<small>${d.summary.warn} warning${d.summary.warn === 1 ? '' : 's'} describe known issues of the data: they are counted and shown below, and do not stop publishing.</small></div>
+<div class="banner ${g.passed ? 'ok' : 'bad'}">${esc(verdict)}<small>${d.summary.warn} warning${d.summary.warn === 1 ? '' : 's'}: known issues of the data or unusual changes, counted and shown below. Warnings do not stop publishing.</small></div>
 <div class="tiles">
   <div class="tile pass"><b>${d.summary.pass}</b><span>checks passed</span></div>
   <div class="tile warn"><b>${d.summary.warn}</b><span>warnings · ${num(d.summary.warnRows)} rows or values concerned</span></div>
