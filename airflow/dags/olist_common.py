@@ -9,6 +9,7 @@ and the DAG files import it (the DAGs folder is on sys.path).
 from __future__ import annotations
 
 import os
+import shlex
 from datetime import timedelta
 from pathlib import Path
 
@@ -55,7 +56,7 @@ def olist_command(command: str, *args: str) -> str:
     DAG files (never user input) and may use shell expansion (``"${OLIST_HOME:-.olist}/x"``) or Jinja
     (``{{ params.seed }}``) on purpose.
     """
-    return " ".join([NODE, CLI, command, *args, "--json"])
+    return " ".join([shlex.quote(NODE), CLI, command, *args, "--json"])
 
 
 def olist_task(

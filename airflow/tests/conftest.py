@@ -59,6 +59,9 @@ CLI_MISSING = _cli_missing_reason()
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "cli: needs the TypeScript CLI (node, node_modules, bin/olist.js)")
     config.addinivalue_line("markers", "e2e: runs a DAG for real against the embedded PostgreSQL")
+    # Deprecations inside Airflow's own dependencies (pinned versions), not in our code.
+    config.addinivalue_line("filterwarnings", "ignore:GitWildMatchPattern:DeprecationWarning")
+    config.addinivalue_line("filterwarnings", "ignore:Using `httpx` with `starlette.testclient`")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
