@@ -71,11 +71,12 @@ async function headline(ctx: Context): Promise<Record<string, string | null>> {
 program
   .command('run')
   .description('everything: migrate, ingest the CSVs, build the models, check quality, publish; prints a summary')
+  .option('--no-generate', 'fail when OLIST_DATA_DIR lacks the Kaggle files instead of generating synthetic demo data')
   .action(
-    action(async ({ config, log, out }) => {
+    action(async ({ config, log, out }, opts: { generate: boolean }) => {
       const started = performance.now();
       await withContext(config, log, async (ctx) => {
-        const data = await locateData(config, log, (l) => out.say(l));
+        const data = await locateData(config, log, (l) => out.say(l), { allowGenerated: opts.generate });
         out.say(`Loading ${data.dataDir} into ${ctx.db.embedded ? `embedded PostgreSQL (${config.embeddedDataDir})` : 'DATABASE_URL'}`);
         const progress = createProgress(progressMode(out.json));
         const { runId, ...result } = await runPipeline(ctx, data.dataDir, progress);
@@ -113,13 +114,13 @@ program
 
 program
   .command('ingest')
-  .description('stream and validate the CSVs of OLIST_DATA_DIR into the staged raw layer (published by `publish`)')
+  .description('stream and validate the CSVs of OLIST_DATA_DIR into the staged raw layer (published by `publish`); never uses synthetic data')
   .option('--data-dir <dir>', 'directory holding the nine Kaggle files (default OLIST_DATA_DIR)')
   .action(
     action(async ({ config, log, out }, opts: { dataDir?: string }) => {
       const cfg = opts.dataDir ? loadConfig({ ...process.env, OLIST_DATA_DIR: opts.dataDir }) : config;
       await withContext(cfg, log, async (ctx) => {
-        const data = await locateData(cfg, log, (l) => out.say(l));
+        const data = await locateData(cfg, log, (l) => out.say(l), { allowGenerated: false });
         const progress = createProgress(progressMode(out.json));
         const { runId, result } = await audited(ctx, 'ingest', data.dataDir, (runId) =>
           ingestStep(ctx, runId, data.dataDir, progress).finally(() => progress.stop()),

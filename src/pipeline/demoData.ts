@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { existsSync } from 'node:fs';
 import type { Config } from '../config.ts';
+import { SourceFileError } from '../ingest/errors.ts';
 import { missingSourceFiles } from '../ingest/ingest.ts';
 import type { Logger } from '../log.ts';
 
@@ -15,9 +16,18 @@ export interface DataLocation {
  * Finds the data to load: OLIST_DATA_DIR when it holds the nine Kaggle files; otherwise a synthetic
  * dataset of OLIST_GENERATE_SCALE generated once under OLIST_HOME (and reused by later runs).
  */
-export async function locateData(config: Config, log: Logger, say: (line: string) => void): Promise<DataLocation> {
+export async function locateData(
+  config: Config,
+  log: Logger,
+  say: (line: string) => void,
+  opts: { allowGenerated: boolean },
+): Promise<DataLocation> {
   const missing = missingSourceFiles(config.dataDir);
   if (missing.length === 0) return { dataDir: config.dataDir, generated: false };
+  if (!opts.allowGenerated) {
+    // Production paths (ingest, the Airflow DAG, run --no-generate) must never publish synthetic data.
+    throw new SourceFileError(missing[0]!, `file not found in ${config.dataDir} (missing: ${missing.join(', ')})`);
+  }
   const dir = path.join(config.home, 'generated', `scale-${config.generateScale}-seed-${config.generateSeed}`);
   const note =
     `${config.dataDir} does not hold the ${missing.length === 9 ? 'nine Kaggle files' : `Kaggle file(s) ${missing.join(', ')}`}: ` +
