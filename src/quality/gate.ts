@@ -89,6 +89,11 @@ export async function runQualityGate(pool: Pool, opts: GateOptions): Promise<Gat
   }
 
   const schemas = await resolveSchemas(pool, opts.staged);
+  const { rows: loaded } = await pool.query<{ n: number }>(
+    'select count(*)::int as n from unnest($1::text[]) t where to_regclass(t) is not null',
+    [(opts.sources ?? SOURCES).map((s) => `${ident(schemas.raw)}.${ident(s.name)}`)],
+  );
+  if (loaded[0]!.n === 0) throw new Error(`nothing to check: no loaded data in schema ${schemas.raw} (run \`olist run\` or \`olist ingest\` first)`);
   const layerOf = new Map(models.map((m) => [m.name, m.layer]));
   const sourceNames = new Set((opts.sources ?? SOURCES).map((s) => s.name));
   const table: CheckEnv['table'] = (rel) => {
