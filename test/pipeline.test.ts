@@ -43,8 +43,8 @@ describe('pipeline on the trap fixture', () => {
     assert.deepEqual(counts, {
       'olist_customers_dataset.csv': [7, 6, 1], // state XX
       'olist_geolocation_dataset.csv': [7, 6, 1], // 4-digit prefix
-      'olist_order_items_dataset.csv': [6, 5, 1], // negative price
-      'olist_order_payments_dataset.csv': [6, 5, 1], // unknown payment type
+      'olist_order_items_dataset.csv': [7, 5, 2], // negative price; the item of quarantined order a7
+      'olist_order_payments_dataset.csv': [7, 5, 2], // unknown payment type; the payment of quarantined order a6
       'olist_order_reviews_dataset.csv': [6, 4, 2], // bare quote, score 6
       'olist_orders_dataset.csv': [7, 5, 2], // status 'lost', 30 February
       'olist_products_dataset.csv': [3, 3, 0],
@@ -53,7 +53,7 @@ describe('pipeline on the trap fixture', () => {
     });
     assert.deepEqual(summary.layers, ['raw', 'staging', 'warehouse', 'marts']);
     const audit = await ctx.db.pool.query('select sum(rows_read)::int r, sum(rows_loaded)::int l, sum(rows_rejected)::int j from audit.file_loads where run_id = $1', [summary.runId]);
-    assert.deepEqual(audit.rows[0], { r: 45, l: 37, j: 8 });
+    assert.deepEqual(audit.rows[0], { r: 47, l: 37, j: 10 });
   });
 
   test('quarantine names file, line, column, value and reason', async () => {
@@ -65,7 +65,10 @@ describe('pipeline on the trap fixture', () => {
       { file_name: 'olist_customers_dataset.csv', line: 8, column_name: 'customer_state', value: 'XX', reason: 'not a Brazilian state code' },
       { file_name: 'olist_geolocation_dataset.csv', line: 8, column_name: 'geolocation_zip_code_prefix', value: '3000', reason: 'not a 5-digit zip code prefix' },
       { file_name: 'olist_order_items_dataset.csv', line: 7, column_name: 'price', value: '-5.00', reason: 'out of range 0..+inf' },
+      // valid rows whose order was quarantined go with it (referential quarantine)
+      { file_name: 'olist_order_items_dataset.csv', line: 8, column_name: 'order_id', value: id('a', 7), reason: 'order_id refers to a quarantined row of olist_orders_dataset.csv' },
       { file_name: 'olist_order_payments_dataset.csv', line: 7, column_name: 'payment_type', value: 'bitcoin', reason: 'not one of credit_card, boleto, voucher, debit_card, not_defined' },
+      { file_name: 'olist_order_payments_dataset.csv', line: 8, column_name: 'order_id', value: id('a', 6), reason: 'order_id refers to a quarantined row of olist_orders_dataset.csv' },
       // The multi-line comment spans lines 4-5, so the bare-quote record is on line 7.
       { file_name: 'olist_order_reviews_dataset.csv', line: 7, column_name: null, value: null, reason: 'expected 7 fields, found 8' },
       { file_name: 'olist_order_reviews_dataset.csv', line: 8, column_name: 'review_score', value: '6', reason: 'out of range 1..5' },

@@ -5,7 +5,8 @@ import { ident, type Pool } from '../db/connection.ts';
 import type { Logger } from '../log.ts';
 import { SOURCES, type SourceSpec } from '../sources/index.ts';
 import { SourceFileError } from './errors.ts';
-import { loadFile, type FileLoadResult } from './loadFile.ts';
+import { cascadeQuarantine } from './cascade.ts';
+import { loadFile, type FileLoadResult, type RejectedRow } from './loadFile.ts';
 import { rawTableDdl } from './rawTable.ts';
 
 export const RAW_SCHEMA = 'raw';
@@ -60,6 +61,13 @@ export async function ingestToBuild(pool: Pool, opts: IngestOptions): Promise<Fi
   const settled = await Promise.allSettled(Array.from({ length: Math.max(1, opts.concurrency ?? 2) }, worker));
   const firstError = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
   if (firstError) throw firstError.reason;
+  // Rows whose parent row was quarantined cannot load either: quarantine them too (and say why).
+  const cascaded = await cascadeQuarantine(pool, opts.runId, sources, RAW_BUILD_SCHEMA);
+  for (const r of results) {
+    const moved = cascaded.get(r.source) ?? 0;
+    r.rowsLoaded -= moved;
+    r.rowsRejected += moved;
+  }
   // Keep the declared order so summaries and audit rows read the same on every run.
   return sources.map((s) => results.find((r) => r.source === s.name)!);
 }
@@ -73,7 +81,8 @@ async function loadOne(pool: Pool, spec: SourceSpec, opts: IngestOptions): Promi
     await client.query(rawTableDdl(spec, RAW_BUILD_SCHEMA));
     const { size } = await stat(filePath);
     opts.onFileStart?.(spec, size);
-    const result = await loadFile(client, spec, filePath, RAW_BUILD_SCHEMA, (b) => opts.onProgress?.(spec, b));
+    const sink = (rows: RejectedRow[]) => quarantine(pool, opts.runId, spec, rows);
+    const result = await loadFile(client, spec, filePath, RAW_BUILD_SCHEMA, sink, (b) => opts.onProgress?.(spec, b));
     await client.query(`analyze ${RAW_BUILD_SCHEMA}.${ident(spec.name)}`);
     await client.query('commit');
     await recordFileLoad(pool, opts.runId, result);
@@ -96,14 +105,17 @@ async function recordFileLoad(pool: Pool, runId: number, r: FileLoadResult): Pro
      values ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
     [runId, r.source, r.fileName, r.fileBytes, r.fileSha256, r.rowsRead, r.rowsLoaded, r.rowsRejected, r.durationMs],
   );
-  if (r.rejected.length === 0) return;
+}
+
+/** Writes a batch of quarantined rows (on a pool connection: the file's own is busy with COPY). */
+async function quarantine(pool: Pool, runId: number, spec: SourceSpec, rows: RejectedRow[]): Promise<void> {
   await pool.query(
-    `insert into audit.rejected_rows (run_id, source, file_name, line, column_name, value, reason, record)
-     select $1, $2, $3, * from unnest($4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[])`,
+    `insert into audit.rejected_rows (run_id, source, file_name, line, column_name, value, reason, record, record_key)
+     select $1, $2, $3, * from unnest($4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])`,
     [
-      runId, r.source, r.fileName,
-      r.rejected.map((x) => x.line), r.rejected.map((x) => x.column), r.rejected.map((x) => x.value),
-      r.rejected.map((x) => x.reason), r.rejected.map((x) => x.record),
+      runId, spec.name, spec.fileName,
+      rows.map((x) => x.line), rows.map((x) => x.column), rows.map((x) => x.value),
+      rows.map((x) => x.reason), rows.map((x) => x.record), rows.map((x) => x.key),
     ],
   );
 }

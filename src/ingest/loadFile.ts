@@ -18,7 +18,12 @@ export interface RejectedRow {
   value: string | null;
   reason: string;
   record: string;
+  /** The row's natural key ('|'-joined), when the header was read; lets children cascade. */
+  key: string | null;
 }
+
+/** Where quarantined rows go, in batches, while the file streams (memory stays flat). */
+export type RejectSink = (rows: RejectedRow[]) => Promise<void>;
 
 export interface FileLoadResult {
   source: string;
@@ -28,12 +33,11 @@ export interface FileLoadResult {
   rowsRead: number;
   rowsLoaded: number;
   rowsRejected: number;
-  rejected: RejectedRow[];
   durationMs: number;
 }
 
-/** Rows rejected beyond this many are counted but not all kept in memory (the first ones are). */
-const MAX_KEPT_REJECTS = 100_000;
+/** Quarantined rows are handed to the sink in batches of this size. */
+const REJECT_BATCH = 5_000;
 /** COPY data is sent in chunks of about this size. */
 const COPY_CHUNK = 256 * 1024;
 
@@ -57,10 +61,15 @@ class RecordsToCopy extends Transform {
   private previousEndLine = 0;
   rowsRead = 0;
   rowsLoaded = 0;
-  readonly rejected: RejectedRow[] = [];
+  private rejected: RejectedRow[] = [];
+  private keyIndex: number[] = [];
   rowsRejected = 0;
 
-  constructor(private readonly spec: SourceSpec, private readonly fileName: string) {
+  constructor(
+    private readonly spec: SourceSpec,
+    private readonly fileName: string,
+    private readonly sink: RejectSink,
+  ) {
     super({ writableObjectMode: true, readableObjectMode: false, writableHighWaterMark: 256 });
   }
 
@@ -72,22 +81,21 @@ class RecordsToCopy extends Transform {
     try {
       if (!this.validator) {
         this.fieldIndex = mapHeader(this.spec, record, this.fileName);
+        this.keyIndex = this.spec.primaryKey.map((k) => this.fieldIndex[this.spec.columns.findIndex((c) => c.name === k)]!);
         this.width = record.length;
         this.validator = compileRowValidator(this.spec, this.fieldIndex);
         return done();
       }
       this.rowsRead++;
       if (record.length !== this.width) {
-        this.reject(line, null, null, `expected ${this.width} fields, found ${record.length}`, record);
-        return done();
+        return this.reject(line, null, null, `expected ${this.width} fields, found ${record.length}`, record, done);
       }
       const out = this.validator(record);
       if (isRejection(out)) {
         if (out.value.includes('\uFFFD')) {
           throw new SourceFileError(this.fileName, 'wrong encoding: the file is not valid UTF-8', line, out.column);
         }
-        this.reject(line, out.column, out.value, out.reason, record);
-        return done();
+        return this.reject(line, out.column, out.value, out.reason, record, done);
       }
       if (out.includes('\uFFFD')) {
         // Invalid UTF-8 bytes were decoded as U+FFFD: name the column so the user can find them.
@@ -110,22 +118,34 @@ class RecordsToCopy extends Transform {
     if (!this.validator) return done(new SourceFileError(this.fileName, 'the file is empty (no header)', 1));
     if (this.buffer) this.push(this.buffer);
     this.buffer = '';
-    done();
+    this.flushRejects().then(() => done(), done);
+  }
+
+  private flushRejects(): Promise<void> {
+    if (this.rejected.length === 0) return Promise.resolve();
+    const batch = this.rejected;
+    this.rejected = [];
+    return this.sink(batch);
   }
 
   /** A record the parser could not read (e.g. an unterminated quote): quarantined, not fatal. */
   rejectUnparsable(err: CsvError): void {
     const line = this.previousEndLine + 1;
-    this.previousEndLine = line + (Array.isArray(err.record) ? lineBreaksIn(err.record) : 0);
+    const record = Array.isArray(err.record) ? (err.record as string[]) : [];
+    this.previousEndLine = line + lineBreaksIn(record);
     this.rowsRead++;
-    this.reject(line, null, null, `unparsable CSV record: ${err.message}`, Array.isArray(err.record) ? err.record : []);
+    // Called from the parser's 'skip' event, outside the stream's flow: the batch flushes later.
+    this.reject(line, null, null, `unparsable CSV record: ${err.message}`, record);
   }
 
-  private reject(line: number, column: string | null, value: string | null, reason: string, record: readonly string[]): void {
+  /** Sets a row aside; with `done`, waits for a full batch to reach the sink (backpressure). */
+  private reject(line: number, column: string | null, value: string | null, reason: string, record: readonly string[], done?: TransformCallback): void {
     this.rowsRejected++;
-    if (this.rejected.length < MAX_KEPT_REJECTS) {
-      this.rejected.push({ line, column, value, reason, record: JSON.stringify(record) });
-    }
+    const key = this.keyIndex.length && this.keyIndex.every((i) => record[i]) ? this.keyIndex.map((i) => record[i]).join('|') : null;
+    this.rejected.push({ line, column, value, reason, record: JSON.stringify(record), key });
+    if (!done) return;
+    if (this.rejected.length < REJECT_BATCH) return done();
+    this.flushRejects().then(() => done(), done);
   }
 }
 
@@ -138,6 +158,7 @@ export async function loadFile(
   spec: SourceSpec,
   filePath: string,
   schema: string,
+  sink: RejectSink,
   onProgress?: (bytes: number) => void,
 ): Promise<FileLoadResult> {
   const started = performance.now();
@@ -150,7 +171,7 @@ export async function loadFile(
     hash.update(chunk as Buffer);
     onProgress?.((chunk as Buffer).length);
   });
-  const toCopy = new RecordsToCopy(spec, spec.fileName);
+  const toCopy = new RecordsToCopy(spec, spec.fileName, sink);
   const parser = parse({
     bom: true,
     // A quote inside an unquoted field is kept as a character; the row then stands or falls on
@@ -178,7 +199,6 @@ export async function loadFile(
     rowsRead: toCopy.rowsRead,
     rowsLoaded: toCopy.rowsLoaded,
     rowsRejected: toCopy.rowsRejected,
-    rejected: toCopy.rejected,
     durationMs: Math.round(performance.now() - started),
   };
 }
