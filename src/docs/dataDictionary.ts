@@ -23,10 +23,11 @@ export function renderDataDictionary(models: readonly Model[]): string {
   for (const spec of SOURCES) out.push(...renderSource(spec));
   out.push('## Models', '', 'Built in dependency order from `sql/models/<layer>/<model>.sql` into `<layer>.<model>`.', '');
   for (const layer of ['staging', 'warehouse', 'marts'] as const) {
-    out.push(`### ${layer}`, '', '| model | description | primary key | references |', '|---|---|---|---|');
+    out.push(`### ${layer}`, '', '| model | description | primary key | references | quality tests |', '|---|---|---|---|---|');
     for (const m of models.filter((x) => x.layer === layer)) {
       const refs = m.references.map((r) => `${r.columns.join(', ')} → ${r.model}`).join('; ');
-      out.push(`| \`${layer}.${m.name}\` | ${m.description ?? ''} | ${m.primaryKey?.join(', ') ?? ''} | ${refs} |`);
+      const tests = m.directives.filter((d) => d.key === 'test').length;
+      out.push(`| \`${layer}.${m.name}\` | ${m.description ?? ''} | ${m.primaryKey?.join(', ') ?? ''} | ${refs} | ${tests || ''} |`);
     }
     out.push('');
   }
@@ -49,6 +50,7 @@ function renderSource(spec: SourceSpec): string[] {
     const header = sourceHeader(c) === c.name ? '' : `\`${sourceHeader(c)}\``;
     lines.push(`| \`${c.name}\` | ${header} | ${c.type} (${SQL_TYPES[c.type]}) | ${c.nullable ? 'no' : 'yes'} | ${rule(c)} | ${c.description} |`);
   }
+  if (spec.checks?.length) lines.push('', 'Quality checks (besides those derived from the columns and keys above):', ...spec.checks.map((c) => `- \`${c}\``));
   if (spec.cleaningRules?.length) lines.push('', 'Cleaning:', ...spec.cleaningRules.map((r) => `- ${r}`));
   lines.push('');
   return lines;
