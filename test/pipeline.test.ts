@@ -124,6 +124,21 @@ describe('pipeline on the trap fixture', () => {
     assert.deepEqual([d.month, d.delivered_orders, Number(d.avg_delivery_days), d.late_orders, Number(d.late_rate)], ['2017-01-01', 2, 9.54, 1, 0.5]);
   });
 
+  test('time_dim: one row per day with Brazilian holidays computed from Easter', async () => {
+    const span = await ctx.db.pool.query("select count(*)::int n, min(date) lo from warehouse.time_dim where date between '2016-01-01' and '2018-12-31'");
+    assert.deepEqual(span.rows, [{ n: 1096, lo: '2016-01-01' }]);
+    const { rows } = await ctx.db.pool.query(
+      "select date, holiday_name, is_weekend, season, date_key from warehouse.time_dim where holiday_name is not null and year = 2018 and month <= 4 order by date",
+    );
+    assert.deepEqual(rows, [
+      { date: '2018-01-01', holiday_name: 'Confraternização Universal', is_weekend: false, season: 'Verão', date_key: 20180101 },
+      { date: '2018-02-12', holiday_name: 'Carnaval', is_weekend: false, season: 'Verão', date_key: 20180212 }, // Easter 2018-04-01 minus 48 days
+      { date: '2018-02-13', holiday_name: 'Carnaval', is_weekend: false, season: 'Verão', date_key: 20180213 },
+      { date: '2018-03-30', holiday_name: 'Sexta-feira Santa', is_weekend: false, season: 'Outono', date_key: 20180330 },
+      { date: '2018-04-21', holiday_name: 'Tiradentes', is_weekend: true, season: 'Outono', date_key: 20180421 },
+    ]);
+  });
+
   test('a rerun on the same input publishes identical marts', async () => {
     const before = await martsFingerprint(ctx);
     await runPipeline(ctx, dataDir);
