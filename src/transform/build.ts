@@ -5,6 +5,9 @@ import { MODEL_LAYERS, type Model } from './models.ts';
 /** Models are built into `<layer>_build` and become `<layer>` only at publish. */
 export const buildSchema = (layer: string): string => `${layer}_build`;
 
+/** work_mem of a build session: at most two models build at once, each with a few sorts/hashes. */
+const BUILD_WORK_MEM = '256MB';
+
 export interface ModelResult {
   model: string;
   layer: string;
@@ -105,6 +108,8 @@ async function buildOne(pool: Pool, model: Model, byName: ReadonlyMap<string, Mo
   const client = await pool.connect();
   try {
     await client.query('begin');
+    // Large enough that the sorts and hashes of a model stay in memory (they spilled at scale 10).
+    await client.query(`set local work_mem = '${BUILD_WORK_MEM}'`);
     const created = await client.query(`create table ${table} as\n${compileModel(model, byName, sourceSchema)}`);
     for (const ddl of constraintsDdl(model, byName)) await client.query(ddl);
     if (model.description) await client.query(`comment on table ${table} is '${model.description.replaceAll("'", "''")}'`);

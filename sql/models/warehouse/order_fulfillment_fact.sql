@@ -89,6 +89,16 @@ kept_review as (
 
 ),
 
+-- surrogate keys numbered on the narrow id list: sorting ids is far cheaper than sorting the wide rows
+order_keys as (
+
+    select
+        order_id,
+        row_number() over (order by order_id)::int as order_key
+    from orders
+
+),
+
 durations as (
 
     select
@@ -107,14 +117,15 @@ final as (
 
     select
         -- keys
-        row_number() over (order by durations.order_id)::int as order_key,
+        order_keys.order_key,
         durations.order_id,
         customers.customer_key,
+        -- time_dim in its roles: one join per milestone (null when the milestone has not happened)
         purchase_day.date_key as purchase_date_key,
-        to_char(durations.approved_at, 'YYYYMMDD')::int as approved_date_key,
-        to_char(durations.delivered_carrier_at, 'YYYYMMDD')::int as delivered_carrier_date_key,
-        to_char(durations.delivered_customer_at, 'YYYYMMDD')::int as delivered_customer_date_key,
-        to_char(durations.estimated_delivery_at, 'YYYYMMDD')::int as estimated_delivery_date_key,
+        approved_day.date_key as approved_date_key,
+        carrier_day.date_key as delivered_carrier_date_key,
+        delivered_day.date_key as delivered_customer_date_key,
+        estimated_day.date_key as estimated_delivery_date_key,
 
         -- status at extraction time
         durations.order_status,
@@ -171,6 +182,8 @@ final as (
         durations.is_delivered_before_purchase
 
     from durations
+    inner join order_keys
+        on order_keys.order_id = durations.order_id
     -- left joins: a key missing from a dimension (the source declares these foreign keys but
     -- nothing enforces them at ingest) leaves the key null instead of silently dropping revenue
     left join customers
@@ -184,6 +197,14 @@ final as (
     -- the date dimension covers every date of the data, so the inner join loses nothing
     inner join time_dim as purchase_day
         on purchase_day.date = durations.purchased_at::date
+    left join time_dim as approved_day
+        on approved_day.date = durations.approved_at::date
+    left join time_dim as carrier_day
+        on carrier_day.date = durations.delivered_carrier_at::date
+    left join time_dim as delivered_day
+        on delivered_day.date = durations.delivered_customer_at::date
+    left join time_dim as estimated_day
+        on estimated_day.date = durations.estimated_delivery_at::date
 
 )
 
