@@ -7,6 +7,7 @@ import { SOURCES, type SourceSpec } from '../sources/index.ts';
 import { SourceFileError } from './errors.ts';
 import { cascadeQuarantine } from './cascade.ts';
 import { loadFile, type FileLoadResult, type RejectedRow } from './loadFile.ts';
+import { prestartParseWorkers } from './parseWorkers.ts';
 import { rawTableDdl } from './rawTable.ts';
 
 export const RAW_SCHEMA = 'raw';
@@ -41,6 +42,9 @@ export async function ingestToBuild(pool: Pool, opts: IngestOptions): Promise<Fi
   if (missing.length > 0) {
     throw new SourceFileError(missing[0]!, `file not found in ${opts.dataDir} (missing: ${missing.join(', ')})`);
   }
+  const concurrency = Math.max(1, opts.concurrency ?? 2);
+  // Each file parses on a worker thread (loadFile): start them while the schema is being reset.
+  prestartParseWorkers(Math.min(concurrency, sources.length));
   await pool.query(`drop schema if exists ${RAW_BUILD_SCHEMA} cascade; create schema ${RAW_BUILD_SCHEMA}`);
   const queue = [...sources];
   const results: FileLoadResult[] = [];
@@ -58,7 +62,7 @@ export async function ingestToBuild(pool: Pool, opts: IngestOptions): Promise<Fi
       }
     }
   };
-  const settled = await Promise.allSettled(Array.from({ length: Math.max(1, opts.concurrency ?? 2) }, worker));
+  const settled = await Promise.allSettled(Array.from({ length: concurrency }, worker));
   const firstError = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
   if (firstError) throw firstError.reason;
   // Rows whose parent row was quarantined cannot load either: quarantine them too (and say why).
