@@ -171,6 +171,16 @@ describe('pipeline on the trap fixture', () => {
     await assert.rejects(runPipeline(ctx, dir), /olist_sellers_dataset\.csv, line 3, column seller_city: wrong encoding/);
   });
 
+  test('a NUL byte in a field quarantines its row; the file still loads', async () => {
+    const sellers = TRAP_FILES['olist_sellers_dataset.csv']!.replace('sao paulo', 'sao\0paulo');
+    const summary = await runPipeline(ctx, await writeTrapFixture({ 'olist_sellers_dataset.csv': sellers }));
+    const file = summary.files.find((f) => f.file === 'olist_sellers_dataset.csv')!;
+    assert.deepEqual([file.rowsRead, file.rowsLoaded, file.rowsRejected], [2, 1, 1]);
+    const { rows } = await ctx.db.pool.query(
+      "select line::int, column_name, value, reason from audit.rejected_rows where run_id = $1 and source = 'sellers'", [summary.runId]);
+    assert.deepEqual(rows, [{ line: 3, column_name: 'seller_city', value: 'sao\\0paulo', reason: 'contains a NUL character' }]);
+  });
+
   test('a concurrent run is refused with a clear message', async () => {
     await withWarehouseLock(ctx.db.pool, async () => {
       const other = await openContext(db.config(), quietLogger());

@@ -124,7 +124,8 @@ export class RecordsToCopy extends Transform {
   private reject(line: number, column: string | null, value: string | null, reason: string, record: readonly string[], done?: TransformCallback): void {
     this.rowsRejected++;
     const key = this.keyIndex.length && this.keyIndex.every((i) => record[i]) ? this.keyIndex.map((i) => record[i]).join('|') : null;
-    this.rejected.push({ line, column, value, reason, record: JSON.stringify(record), key });
+    // PostgreSQL text cannot hold NUL: show it as \0 in the quarantine (JSON already escapes it).
+    this.rejected.push({ line, column, value: value?.replaceAll('\0', '\\0') ?? null, reason, record: JSON.stringify(record), key: key?.replaceAll('\0', '') ?? null });
     if (!done) return;
     if (this.rejected.length < REJECT_BATCH) return done();
     this.flushRejects().then(() => done(), done);

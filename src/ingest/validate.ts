@@ -74,7 +74,8 @@ export function compileColumn(col: ColumnSpec): FieldCheck {
       };
       break;
     case 'text':
-      typed = (v) => copyEscape(v);
+      // PostgreSQL text cannot hold NUL: COPY would fail the whole file, so the row is quarantined.
+      typed = (v) => (v.includes('\0') ? reject(v, 'contains a NUL character') : copyEscape(v));
       break;
   }
   const withValues: FieldCheck = allowed

@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
 import { loadConfig, type Config } from '../../src/config.ts';
@@ -12,7 +14,28 @@ import { projectPath } from '../../src/paths.ts';
  * server of TEST_DATABASE_URL. Each test file gets a fresh database of its own, dropped afterwards.
  */
 export const TEST_PG_DIR = projectPath('.olist', 'test-pgdata');
-export const TEST_PG_PORT = Number(process.env.OLIST_TEST_PG_PORT ?? 54339);
+
+/**
+ * The port of the suite's server: OLIST_TEST_PG_PORT when set; else the port our cluster already
+ * runs on (test files run as separate processes and share it); else any free port, so the suite
+ * never collides with another checkout's server or a user's own PostgreSQL.
+ */
+async function testServerPort(): Promise<number> {
+  if (process.env.OLIST_TEST_PG_PORT) return Number(process.env.OLIST_TEST_PG_PORT);
+  const pidFile = path.join(TEST_PG_DIR, 'postmaster.pid');
+  if (existsSync(pidFile)) {
+    const port = Number(readFileSync(pidFile, 'utf8').split('\n')[3]);
+    if (port > 0) return port;
+  }
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
 
 export interface TestDatabase {
   url: string;
@@ -25,7 +48,7 @@ export interface TestDatabase {
 export const quietLogger = (): Logger => createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
 
 export async function createTestDatabase(label: string): Promise<TestDatabase> {
-  const serverUrl = process.env.TEST_DATABASE_URL ?? (await startEmbedded(TEST_PG_DIR, TEST_PG_PORT, quietLogger())).url;
+  const serverUrl = process.env.TEST_DATABASE_URL ?? (await startEmbedded(TEST_PG_DIR, await testServerPort(), quietLogger())).url;
   const name = `t_${label.replace(/[^a-z0-9]+/gi, '_').toLowerCase()}_${randomBytes(3).toString('hex')}`;
   const admin = new pg.Client({ connectionString: serverUrl });
   await admin.connect();

@@ -50,6 +50,11 @@ describe('column checks compiled from the spec', () => {
     assert.equal(typeof lat('abc'), 'object');
   });
 
+  test('a NUL character in text quarantines the row instead of failing the COPY', () => {
+    const check = compileColumn({ name: 'city', type: 'text', description: '' });
+    assert.deepEqual(check('sao\0paulo'), { column: 'city', value: 'sao\0paulo', reason: 'contains a NUL character' });
+  });
+
   test('text is escaped for COPY text format', () => {
     assert.equal(copyEscape('a\tb\\c\r\nd'), 'a\\tb\\\\c\\r\\nd');
     assert.equal(copyEscape('plain, "quoted"'), 'plain, "quoted"');
