@@ -160,6 +160,9 @@ describe('pipeline on the trap fixture', () => {
     assert.deepEqual((await ctx.db.pool.query('select count(*)::int n from raw.orders')).rows[0], rawBefore);
     const last = await ctx.db.pool.query("select status, error from audit.runs order by run_id desc limit 1");
     assert.equal(last.rows[0].status, 'failed');
+    // nothing half-loaded stays staged for a later `olist publish`
+    const staged = await ctx.db.pool.query("select nspname from pg_namespace where nspname like '%\\_build'");
+    assert.deepEqual(staged.rows, []);
   });
 
   test('a file that is not UTF-8 fails the run with its line and column', async () => {

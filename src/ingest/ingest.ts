@@ -64,7 +64,11 @@ export async function ingestToBuild(pool: Pool, opts: IngestOptions): Promise<Fi
   };
   const settled = await Promise.allSettled(Array.from({ length: concurrency }, worker));
   const firstError = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-  if (firstError) throw firstError.reason;
+  if (firstError) {
+    // A partly loaded raw layer must not stay staged for a later transform/publish.
+    await pool.query(`drop schema if exists ${RAW_BUILD_SCHEMA} cascade`).catch(() => undefined);
+    throw firstError.reason;
+  }
   // Rows whose parent row was quarantined cannot load either: quarantine them too (and say why).
   const cascaded = await cascadeQuarantine(pool, opts.runId, sources, RAW_BUILD_SCHEMA);
   for (const r of results) {

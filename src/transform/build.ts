@@ -93,7 +93,11 @@ export async function buildModels(
     wake();
   };
   await Promise.all(Array.from({ length: Math.max(1, opts.concurrency ?? 2) }, worker));
-  if (failure) throw failure;
+  if (failure) {
+    // Never leave a half-built version staged: `olist publish` must only ever find complete builds.
+    await pool.query(MODEL_LAYERS.map((l) => `drop schema if exists ${buildSchema(l)} cascade;`).join('\n')).catch(() => undefined);
+    throw failure;
+  }
   // Report in dependency order whatever order the workers finished in.
   return models.map((m) => results.find((r) => r.model === m.name)!);
 }
