@@ -5,9 +5,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { missingSourceFiles } from '../src/ingest/ingest.ts';
-import { openContext, type Context } from '../src/pipeline/context.ts';
+import type { Context } from '../src/pipeline/context.ts';
 import { runPipeline, type RunSummary } from '../src/pipeline/run.ts';
-import { createTestDatabase, quietLogger, REAL_DATA_DIR, type TestDatabase } from './helpers/db.ts';
+import { openTestWarehouse, REAL_DATA_DIR } from './helpers/db.ts';
 import { independentFigures, type IndependentFigures } from './helpers/independent.ts';
 
 /**
@@ -16,7 +16,7 @@ import { independentFigures, type IndependentFigures } from './helpers/independe
  */
 function fullVolumeSuite(label: string, dataDir: () => Promise<string | undefined>, expectRejected: (f: IndependentFigures) => number) {
   describe(`full volume: ${label}`, () => {
-    let db: TestDatabase;
+    let close: (() => Promise<void>) | undefined;
     let ctx: Context;
     let dir: string | undefined;
     let summary: RunSummary;
@@ -25,13 +25,11 @@ function fullVolumeSuite(label: string, dataDir: () => Promise<string | undefine
     before(async () => {
       dir = await dataDir();
       if (!dir) return;
-      db = await createTestDatabase(label);
-      ctx = await openContext(db.config(), quietLogger());
+      ({ ctx, close } = await openTestWarehouse(label));
       [summary, expected] = await Promise.all([runPipeline(ctx, dir), independentFigures(dir)]);
     });
     after(async () => {
-      await ctx?.db.close();
-      await db?.drop();
+      await close?.();
     });
 
     const q = async <T extends Record<string, unknown>>(sql: string) => (await ctx.db.pool.query<T>(sql)).rows[0]!;

@@ -5,7 +5,7 @@ import { runPipeline } from '../src/pipeline/run.ts';
 import { SourceFileError } from '../src/ingest/errors.ts';
 import { LockedError, withWarehouseLock } from '../src/db/lock.ts';
 import { writeTrapFixture, TRAP_FILES } from './fixtures/traps.ts';
-import { createTestDatabase, quietLogger, type TestDatabase } from './helpers/db.ts';
+import { openTestWarehouse, quietLogger, type TestDatabase } from './helpers/db.ts';
 
 const id = (prefix: string, n: number) => `${prefix}${String(n).padStart(31, '0')}`;
 
@@ -24,17 +24,16 @@ async function martsFingerprint(ctx: Context): Promise<string> {
 
 describe('pipeline on the trap fixture', () => {
   let db: TestDatabase;
+  let close: (() => Promise<void>) | undefined;
   let ctx: Context;
   let dataDir: string;
 
   before(async () => {
-    db = await createTestDatabase('pipeline');
-    ctx = await openContext(db.config(), quietLogger());
+    ({ db, ctx, close } = await openTestWarehouse('pipeline'));
     dataDir = await writeTrapFixture();
   });
   after(async () => {
-    await ctx?.db.close();
-    await db?.drop();
+    await close?.();
   });
 
   test('every row is accounted for: read = loaded + rejected, per file', async () => {

@@ -2,25 +2,23 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import { after, before, describe, test } from 'node:test';
 import { projectPath } from '../src/paths.ts';
-import { openContext, type Context } from '../src/pipeline/context.ts';
+import type { Context } from '../src/pipeline/context.ts';
 import { runPipeline } from '../src/pipeline/run.ts';
 import { writeTrapFixture } from './fixtures/traps.ts';
-import { createTestDatabase, quietLogger, type TestDatabase } from './helpers/db.ts';
+import { openTestWarehouse } from './helpers/db.ts';
 
 /** Every documented example query runs on a freshly built warehouse, and a few answers are exact. */
 describe('example queries', () => {
-  let db: TestDatabase;
+  let close: (() => Promise<void>) | undefined;
   let ctx: Context;
   const run = async (file: string) => (await ctx.db.pool.query(await fs.readFile(projectPath('queries', file), 'utf8'))).rows;
 
   before(async () => {
-    db = await createTestDatabase('queries');
-    ctx = await openContext(db.config(), quietLogger());
+    ({ ctx, close } = await openTestWarehouse('queries'));
     await runPipeline(ctx, await writeTrapFixture());
   });
   after(async () => {
-    await ctx?.db.close();
-    await db?.drop();
+    await close?.();
   });
 
   test('every query in queries/ runs', async () => {

@@ -7,6 +7,7 @@ import { loadConfig, type Config } from '../../src/config.ts';
 import { startEmbedded } from '../../src/db/embedded.ts';
 import { createLogger, type Logger } from '../../src/log.ts';
 import { projectPath } from '../../src/paths.ts';
+import { openContext, type Context } from '../../src/pipeline/context.ts';
 
 /**
  * Tests run against a real PostgreSQL: the embedded server of the test suite (its own cluster and
@@ -73,3 +74,23 @@ export async function createTestDatabase(label: string): Promise<TestDatabase> {
 
 /** The real Kaggle files, when this machine has them (tests that need them skip otherwise). */
 export const REAL_DATA_DIR = process.env.OLIST_REAL_DATA_DIR ?? path.resolve(projectPath(), '..', 'shared', 'data', 'olist');
+
+/** A fresh database with migrations applied and a pipeline context on it; `close` drops it all. */
+export interface TestWarehouse {
+  db: TestDatabase;
+  ctx: Context;
+  close(): Promise<void>;
+}
+
+export async function openTestWarehouse(label: string): Promise<TestWarehouse> {
+  const db = await createTestDatabase(label);
+  const ctx = await openContext(db.config(), quietLogger());
+  return {
+    db,
+    ctx,
+    close: async () => {
+      await ctx.db.close();
+      await db.drop();
+    },
+  };
+}

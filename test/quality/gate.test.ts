@@ -4,14 +4,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startRun } from '../../src/audit/runs.ts';
-import { openContext, type Context } from '../../src/pipeline/context.ts';
+import type { Context } from '../../src/pipeline/context.ts';
 import { createProgress } from '../../src/pipeline/progress.ts';
 import { runPipeline } from '../../src/pipeline/run.ts';
 import { GateFailedError, ingestStep, transformStep } from '../../src/pipeline/steps.ts';
 import { runQualityGate } from '../../src/quality/gate.ts';
 import type { CheckResult, GateOutcome } from '../../src/quality/types.ts';
 import { writeReport } from '../../src/report/report.ts';
-import { createTestDatabase, quietLogger, type TestDatabase } from '../helpers/db.ts';
+import { openTestWarehouse, quietLogger } from '../helpers/db.ts';
 import { baseDataset, id, PLANTED_ERRORS, PLANTED_WARNINGS, violatingDataset, writeDataset } from './fixture.ts';
 
 /** md5 of every row of every published warehouse and mart table: proves a refused publish changed nothing. */
@@ -37,18 +37,16 @@ async function storedResults(ctx: Context, runId: number): Promise<Map<string, {
 }
 
 describe('quality gate on planted fixtures', () => {
-  let db: TestDatabase;
+  let close: (() => Promise<void>) | undefined;
   let ctx: Context;
   let clean: string;
 
   before(async () => {
-    db = await createTestDatabase('quality_gate');
-    ctx = await openContext(db.config(), quietLogger());
+    ({ ctx, close } = await openTestWarehouse('quality_gate'));
     clean = await writeDataset(baseDataset());
   });
   after(async () => {
-    await ctx?.db.close();
-    await db?.drop();
+    await close?.();
   });
 
   let firstRunId = 0;

@@ -6,9 +6,9 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import { generateDataset } from '../../src/generate/generate.ts';
-import { openContext, type Context } from '../../src/pipeline/context.ts';
+import type { Context } from '../../src/pipeline/context.ts';
 import { runPipeline, type RunSummary } from '../../src/pipeline/run.ts';
-import { createTestDatabase, quietLogger, type TestDatabase } from '../helpers/db.ts';
+import { openTestWarehouse } from '../helpers/db.ts';
 
 /**
  * The generator plants the known issues of the real data at their rates. The gate must report each
@@ -18,7 +18,7 @@ import { createTestDatabase, quietLogger, type TestDatabase } from '../helpers/d
 const python = await promisify(execFile)('python3', ['--version']).then(() => true, () => false);
 
 describe('quality gate on a generated dataset', { skip: python ? false : 'python3 is not available' }, () => {
-  let db: TestDatabase;
+  let close: (() => Promise<void>) | undefined;
   let ctx: Context;
   let dir: string;
   let summary: RunSummary;
@@ -29,13 +29,11 @@ describe('quality gate on a generated dataset', { skip: python ? false : 'python
     await generateDataset({ scale: 0.02, seed: 7, outDir: dir, referenceDir: '' });
     const script = path.join(import.meta.dirname, 'measure-real-data.py');
     measured = JSON.parse((await promisify(execFile)('python3', [script, dir, '--json'], { maxBuffer: 1 << 20 })).stdout);
-    db = await createTestDatabase('quality_generated');
-    ctx = await openContext(db.config(), quietLogger());
+    ({ ctx, close } = await openTestWarehouse('quality_generated'));
     summary = await runPipeline(ctx, dir);
   });
   after(async () => {
-    await ctx?.db.close();
-    await db?.drop();
+    await close?.();
     if (dir) await fs.rm(dir, { recursive: true, force: true });
   });
 

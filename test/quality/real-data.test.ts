@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { missingSourceFiles } from '../../src/ingest/ingest.ts';
-import { openContext, type Context } from '../../src/pipeline/context.ts';
+import type { Context } from '../../src/pipeline/context.ts';
 import { runPipeline, type RunSummary } from '../../src/pipeline/run.ts';
-import { createTestDatabase, quietLogger, REAL_DATA_DIR, type TestDatabase } from '../helpers/db.ts';
+import { openTestWarehouse, REAL_DATA_DIR } from '../helpers/db.ts';
 
 /**
  * The known issues of the real Kaggle files must show as warnings with their exact counts, never
@@ -35,18 +35,16 @@ const KNOWN_ISSUES: Record<string, number> = {
 const available = missingSourceFiles(REAL_DATA_DIR).length === 0;
 
 describe('quality gate on the real Olist files', { skip: available ? false : `no Kaggle files in ${REAL_DATA_DIR}` }, () => {
-  let db: TestDatabase;
+  let close: (() => Promise<void>) | undefined;
   let ctx: Context;
   let summary: RunSummary;
 
   before(async () => {
-    db = await createTestDatabase('quality_real');
-    ctx = await openContext(db.config(), quietLogger());
+    ({ ctx, close } = await openTestWarehouse('quality_real'));
     summary = await runPipeline(ctx, REAL_DATA_DIR);
   });
   after(async () => {
-    await ctx?.db.close();
-    await db?.drop();
+    await close?.();
   });
 
   test('the known issues are warnings with their exact counts; nothing fails; the data is published', async () => {
