@@ -10,6 +10,8 @@ const schema = z.object({
   OLIST_DATA_DIR: z.string().min(1).default('data/olist'),
   /** Working directory of the project: embedded database, generated demo data, reports. */
   OLIST_HOME: z.string().min(1).default('.olist'),
+  /** Where the daily change feed's batches land (`olist simulate` writes, `--incremental` reads). Default OLIST_HOME/landing. */
+  OLIST_LANDING_DIR: z.string().min(1).optional(),
   /** Any PostgreSQL >= 14. When unset, the embedded server under OLIST_HOME is used. */
   DATABASE_URL: z
     .string()
@@ -35,6 +37,7 @@ const schema = z.object({
 export type Config = Readonly<{
   dataDir: string;
   home: string;
+  landingDir: string;
   databaseUrl: string | undefined;
   embeddedPort: number;
   embeddedDataDir: string;
@@ -57,6 +60,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return Object.freeze({
     dataDir: path.resolve(e.OLIST_DATA_DIR),
     home,
+    landingDir: path.resolve(e.OLIST_LANDING_DIR ?? path.join(home, 'landing')),
     databaseUrl: e.DATABASE_URL,
     embeddedPort: e.OLIST_PG_PORT,
     embeddedDataDir: path.join(home, 'pgdata'),

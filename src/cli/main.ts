@@ -12,6 +12,11 @@ import { locateData } from '../pipeline/demoData.ts';
 import { createProgress, progressMode } from '../pipeline/progress.ts';
 import { runPipeline } from '../pipeline/run.ts';
 import { audited, checkStep, GateFailedError, ingestStep, publishStep, transformStep, type FileSummary } from '../pipeline/steps.ts';
+import { incrementalStep, simulateStep } from '../pipeline/feed.ts';
+import { verifyStep } from '../pipeline/verify.ts';
+import { BatchError } from '../feed/manifest.ts';
+import type { FeedRunResult } from '../feed/apply.ts';
+import { FAULTS, type Fault } from '../feed/faults.ts';
 import { projectPath } from '../paths.ts';
 import { createOutput, n, table, type Output } from './output.ts';
 
@@ -38,7 +43,7 @@ function action<A extends unknown[]>(fn: (env: { config: Config; log: Logger; ou
     } catch (err) {
       const e = err as Error;
       log?.error({ err: e }, e.message);
-      const known = e instanceof ConfigError || e instanceof SourceFileError || e instanceof LockedError || e instanceof GateFailedError;
+      const known = e instanceof ConfigError || e instanceof SourceFileError || e instanceof LockedError || e instanceof GateFailedError || e instanceof BatchError;
       if (out.json) process.stdout.write(`${JSON.stringify({ ok: false, error: e.message })}\n`);
       process.stderr.write(`olist: ${known ? '' : 'error: '}${e.message}\n`);
       process.exitCode = e instanceof LockedError ? 75 : 1;
@@ -62,6 +67,44 @@ function filesTable(files: FileSummary[]): string {
   );
 }
 
+interface IncrementalCliOptions {
+  incremental?: boolean;
+  batch?: string;
+  maxBatches?: string;
+  allowGaps?: boolean;
+  landingDir?: string;
+}
+
+function feedSummary(r: FeedRunResult & { bootstrapped: boolean }): string {
+  const lines: string[] = [];
+  if (r.bootstrapped) lines.push('published an empty warehouse for the feed to fill');
+  if (r.applied.length > 0) {
+    lines.push(
+      table(
+        r.applied.map((b) => [b.batchId, n(b.rowsRead), n(b.rowsLoaded), n(b.rowsRejected), n(b.rowsParked), n(b.rowsStale), `${b.ms} ms`]),
+        ['batch', 'read', 'loaded', 'rejected', 'parked', 'stale', 'time'],
+      ),
+    );
+  }
+  lines.push(`applied ${r.applied.length} batch(es)${r.alreadyApplied.length ? `; ${r.alreadyApplied.length} already applied (no-op)` : ''}; ${r.pending.length} pending`);
+  if (r.waiting) lines.push(`batch ${r.waiting.batchId} waits for batch ${r.waiting.missing}, which has not arrived (--allow-gaps to skip it)`);
+  return lines.join('\n');
+}
+
+async function runIncremental(config: Config, log: Logger, out: Output, opts: IncrementalCliOptions): Promise<void> {
+  const landingDir = path.resolve(opts.landingDir ?? config.landingDir);
+  await withContext(config, log, async (ctx) => {
+    const { runId, result } = await audited(ctx, 'run --incremental', landingDir, (runId) =>
+      incrementalStep(ctx, runId, {
+        landingDir, allowGaps: opts.allowGaps, batchId: opts.batch,
+        maxBatches: opts.maxBatches === undefined ? undefined : Number(opts.maxBatches),
+        onBatch: (b) => out.say(`batch ${b.batchId}: ${n(b.rowsRead)} rows read, ${b.rowsRejected} rejected, ${b.rowsParked} parked, ${b.rowsStale} stale, ${b.ms} ms`),
+      }),
+    );
+    out.result({ ok: true, runId, landingDir, ...result }, () => feedSummary(result));
+  });
+}
+
 async function headline(ctx: Context): Promise<Record<string, string | null>> {
   const sql = await fs.readFile(projectPath('queries', 'headline_metrics.sql'), 'utf8');
   const { rows } = await ctx.db.pool.query(sql);
@@ -72,8 +115,14 @@ program
   .command('run')
   .description('everything: migrate, ingest the CSVs, build the models, check quality, publish; prints a summary')
   .option('--no-generate', 'fail when OLIST_DATA_DIR lacks the Kaggle files instead of generating synthetic demo data')
+  .option('--incremental', 'apply the pending batches of the landing directory in place instead of a full load (see `olist simulate`)')
+  .option('--batch <id>', 'with --incremental: apply only this batch')
+  .option('--max-batches <n>', 'with --incremental: apply at most n batches (e.g. 1 to follow day by day)')
+  .option('--allow-gaps', 'with --incremental: apply a batch even if the one before it never arrived', false)
+  .option('--landing-dir <dir>', 'with --incremental: where the batches are (default OLIST_LANDING_DIR)')
   .action(
-    action(async ({ config, log, out }, opts: { generate: boolean }) => {
+    action(async ({ config, log, out }, opts: { generate: boolean } & IncrementalCliOptions) => {
+      if (opts.incremental) return runIncremental(config, log, out, opts);
       const started = performance.now();
       await withContext(config, log, async (ctx) => {
         const data = await locateData(config, log, (l) => out.say(l), { allowGenerated: opts.generate });
@@ -116,8 +165,14 @@ program
   .command('ingest')
   .description('stream and validate the CSVs of OLIST_DATA_DIR into the staged raw layer (published by `publish`); never uses synthetic data')
   .option('--data-dir <dir>', 'directory holding the nine Kaggle files (default OLIST_DATA_DIR)')
+  .option('--incremental', 'apply the pending feed batches (as `run --incremental`: a batch is loaded, merged and its models updated in one transaction)')
+  .option('--batch <id>', 'with --incremental: apply only this batch')
+  .option('--max-batches <n>', 'with --incremental: apply at most n batches')
+  .option('--allow-gaps', 'with --incremental: apply a batch even if the one before it never arrived', false)
+  .option('--landing-dir <dir>', 'with --incremental: where the batches are (default OLIST_LANDING_DIR)')
   .action(
-    action(async ({ config, log, out }, opts: { dataDir?: string }) => {
+    action(async ({ config, log, out }, opts: { dataDir?: string } & IncrementalCliOptions) => {
+      if (opts.incremental) return runIncremental(config, log, out, opts);
       const cfg = opts.dataDir ? loadConfig({ ...process.env, OLIST_DATA_DIR: opts.dataDir }) : config;
       await withContext(cfg, log, async (ctx) => {
         const data = await locateData(cfg, log, (l) => out.say(l), { allowGenerated: false });
@@ -198,6 +253,49 @@ program
       await withContext(config, log, async (ctx) => {
         const { runId, result } = await audited(ctx, 'publish', null, (runId) => publishStep(ctx, runId));
         out.result({ ok: true, runId, layers: result.layers }, () => `published ${result.layers.join(', ')}`);
+      });
+    }),
+  );
+
+program
+  .command('simulate')
+  .description('cut a dataset directory into the dated batches of a daily change feed, in the landing directory (OLIST_LANDING_DIR)')
+  .option('--data-dir <dir>', 'dataset to cut (the Kaggle files or generated ones; default OLIST_DATA_DIR)')
+  .option('--landing-dir <dir>', 'where the batches go (default OLIST_LANDING_DIR, else OLIST_HOME/landing)')
+  .option('--from <period>', 'first period, YYYY-MM-DD (hourly: YYYY-MM-DDTHH); default the first purchase')
+  .option('--to <period>', 'last period; default the last event of the data')
+  .addOption(new Option('--granularity <g>', 'one batch per day or per hour').choices(['day', 'hour']).default('day'))
+  .option('--seed <n>', 'seed of the fault placement', '42')
+  .addOption(new Option('--fault <kind...>', 'inject faults (tests and demos)').choices([...FAULTS]).default([]))
+  .action(
+    action(async ({ config, log, out }, opts: { dataDir?: string; landingDir?: string; from?: string; to?: string; granularity: 'day' | 'hour'; seed: string; fault: Fault[] }) => {
+      await withContext(config, log, async (ctx) => {
+        const dataDir = path.resolve(opts.dataDir ?? config.dataDir);
+        const landingDir = path.resolve(opts.landingDir ?? config.landingDir);
+        const r = await simulateStep(ctx, { dataDir, landingDir, granularity: opts.granularity, from: opts.from, to: opts.to, seed: Number(opts.seed), faults: opts.fault });
+        out.result({ ok: true, ...r }, () =>
+          [`wrote ${n(r.batches)} batches (reference + ${r.from} .. ${r.to}), ${n(r.rows)} rows, into ${r.landingDir}`, ...r.faults.map((f) => `fault ${f}`)].join('\n'),
+        );
+      });
+    }),
+  );
+
+program
+  .command('verify')
+  .description('prove the warehouse equals a full build: rebuild every model from scratch (and, with --data-dir, fully load those files) and compare each table by row count and checksum')
+  .option('--data-dir <dir>', 'also compare against a full load of this dataset (the raw layer included)')
+  .action(
+    action(async ({ config, log, out }, opts: { dataDir?: string }) => {
+      await withContext(config, log, async (ctx) => {
+        const dataDir = opts.dataDir ? path.resolve(opts.dataDir) : undefined;
+        const { runId, result } = await audited(ctx, 'verify', dataDir ?? null, (runId) => verifyStep(ctx, runId, dataDir));
+        out.result({ ok: result.equal, runId, ...result }, () =>
+          [
+            table(result.tables.map((t) => [t.table, n(t.publishedRows), n(t.rebuiltRows), t.equal ? 'equal' : 'DIFFERENT']), ['table', 'published', 'rebuilt', 'verdict']),
+            result.equal ? `all ${result.tables.length} tables equal a full ${dataDir ? 'load and ' : ''}build` : `${result.tables.filter((t) => !t.equal).length} table(s) differ`,
+          ].join('\n'),
+        );
+        if (!result.equal) process.exitCode = 1;
       });
     }),
   );

@@ -20,6 +20,10 @@ export interface IngestOptions {
   /** Files loaded at the same time (each on its own connection). */
   concurrency?: number;
   sources?: readonly SourceSpec[];
+  /** Schema to load into (default raw_build); it is dropped and created anew. */
+  schema?: string;
+  /** Record each file in audit.file_loads (a feed batch records its counts in its ledger entry instead). */
+  recordLoads?: boolean;
   onFileStart?: (spec: SourceSpec, bytes: number) => void;
   onProgress?: (spec: SourceSpec, bytes: number) => void;
   onFileDone?: (result: FileLoadResult) => void;
@@ -45,7 +49,8 @@ export async function ingestToBuild(pool: Pool, opts: IngestOptions): Promise<Fi
   const concurrency = Math.max(1, opts.concurrency ?? 2);
   // Each file parses on a worker thread (loadFile): start them while the schema is being reset.
   prestartParseWorkers(Math.min(concurrency, sources.length));
-  await pool.query(`drop schema if exists ${RAW_BUILD_SCHEMA} cascade; create schema ${RAW_BUILD_SCHEMA}`);
+  const schema = ident(opts.schema ?? RAW_BUILD_SCHEMA);
+  await pool.query(`drop schema if exists ${schema} cascade; create schema ${schema}`);
   const queue = [...sources];
   const results: FileLoadResult[] = [];
   let failed = false;
@@ -66,11 +71,11 @@ export async function ingestToBuild(pool: Pool, opts: IngestOptions): Promise<Fi
   const firstError = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
   if (firstError) {
     // A partly loaded raw layer must not stay staged for a later transform/publish.
-    await pool.query(`drop schema if exists ${RAW_BUILD_SCHEMA} cascade`).catch(() => undefined);
+    await pool.query(`drop schema if exists ${schema} cascade`).catch(() => undefined);
     throw firstError.reason;
   }
   // Rows whose parent row was quarantined cannot load either: quarantine them too (and say why).
-  const cascaded = await cascadeQuarantine(pool, opts.runId, sources, RAW_BUILD_SCHEMA);
+  const cascaded = await cascadeQuarantine(pool, opts.runId, sources, opts.schema ?? RAW_BUILD_SCHEMA);
   for (const r of results) {
     const moved = cascaded.get(r.source) ?? 0;
     r.rowsLoaded -= moved;
@@ -83,17 +88,18 @@ export async function ingestToBuild(pool: Pool, opts: IngestOptions): Promise<Fi
 async function loadOne(pool: Pool, spec: SourceSpec, opts: IngestOptions): Promise<FileLoadResult> {
   const filePath = path.join(opts.dataDir, spec.fileName);
   const log = opts.log.child({ step: 'ingest', file: spec.fileName });
+  const schema = opts.schema ?? RAW_BUILD_SCHEMA;
   const client = await pool.connect();
   try {
     await client.query('begin');
-    await client.query(rawTableDdl(spec, RAW_BUILD_SCHEMA));
+    await client.query(rawTableDdl(spec, schema));
     const { size } = await stat(filePath);
     opts.onFileStart?.(spec, size);
     const sink = (rows: RejectedRow[]) => quarantine(pool, opts.runId, spec, rows);
-    const result = await loadFile(client, spec, filePath, RAW_BUILD_SCHEMA, sink, (b) => opts.onProgress?.(spec, b));
-    await client.query(`analyze ${RAW_BUILD_SCHEMA}.${ident(spec.name)}`);
+    const result = await loadFile(client, spec, filePath, schema, sink, (b) => opts.onProgress?.(spec, b));
+    await client.query(`analyze ${ident(schema)}.${ident(spec.name)}`);
     await client.query('commit');
-    await recordFileLoad(pool, opts.runId, result);
+    if (opts.recordLoads !== false) await recordFileLoad(pool, opts.runId, result);
     log.info(
       { rows_read: result.rowsRead, rows_loaded: result.rowsLoaded, rows_rejected: result.rowsRejected, ms: result.durationMs },
       'file loaded',

@@ -14,6 +14,8 @@ export type { CheckResult, GateOutcome, Severity } from './types.ts';
 /** Schema names a check reads, resolved for the staged build or the published warehouse. */
 export type Schemas = Record<CheckLayer, string>;
 
+type Queryable = Pick<Pool, 'query'>;
+
 export interface GateOptions {
   runId: number;
   /** Check the staged build (`*_build` schemas, falling back per layer to the published one). */
@@ -23,6 +25,18 @@ export interface GateOptions {
   logicalDate?: string;
   /** Check queries run at the same time (each on its own pooled connection). */
   concurrency?: number;
+  /**
+   * Run the checks and store the results on this connection (a feed batch checks its own
+   * uncommitted transaction), one check at a time.
+   */
+  client?: Queryable;
+  /** The raw layer is the feed's accumulated state, not one file load: skip the load-accounting comparison. */
+  incremental?: boolean;
+  /**
+   * Run only the checks of these tables (raw source names and model names): a feed batch checks
+   * what it changed; the tables it did not touch keep the results of the batch that last did.
+   */
+  targets?: ReadonlySet<string>;
   /** For tests: other specs/models than the project's. */
   sources?: readonly SourceSpec[];
   models?: readonly Model[];
@@ -52,7 +66,8 @@ async function loadRunFor(pool: Pool, rawSchema: string): Promise<number | null>
   const { rows } = await pool.query<{ run_id: string | null }>(
     rawSchema === RAW_BUILD_SCHEMA
       ? 'select max(run_id) as run_id from audit.file_loads'
-      : 'select max(run_id) as run_id from audit.file_loads where run_id <= (select coalesce(max(run_id), 0) from audit.publications)',
+      : `with load as (select max(run_id) as run_id from audit.file_loads where run_id <= (select coalesce(max(run_id), 0) from audit.publications))
+         select run_id from load where not exists (select 1 from audit.feed_batches b where b.run_id > load.run_id)`,
   );
   return rows[0]?.run_id == null ? null : Number(rows[0].run_id);
 }
@@ -78,10 +93,13 @@ export async function collectChecks(opts: { sources?: readonly SourceSpec[]; mod
  * audit.quality_results with one insert. `passed` is false when an error-level check fails, or a
  * check cannot run at all: the caller must not publish.
  */
-export async function runQualityGate(pool: Pool, opts: GateOptions): Promise<GateOutcome> {
+export async function runQualityGate(poolOrNull: Pool, opts: GateOptions): Promise<GateOutcome> {
   const started = performance.now();
+  // Checks only ever call query(): a client in a transaction serves as well as the pool.
+  const pool = (opts.client ?? poolOrNull) as Pool;
   const models = opts.models ?? (await loadModels());
-  const jobs = await collectChecks({ sources: opts.sources, models });
+  const all = await collectChecks({ sources: opts.sources, models });
+  const jobs = opts.targets ? all.filter((j) => j.checks.some((c) => opts.targets!.has(c.target))) : all;
   const names = new Set<string>();
   for (const m of jobs.flatMap((j) => j.checks)) {
     if (names.has(m.name)) throw new Error(`two checks are named '${m.name}' (${m.declaredIn}): give one a name=...`);
@@ -107,7 +125,7 @@ export async function runQualityGate(pool: Pool, opts: GateOptions): Promise<Gat
     table,
     logicalDate,
     logicalDateSource: opts.logicalDate ? 'configured' : 'newest purchase',
-    loadRunId: await loadRunFor(pool, schemas.raw),
+    loadRunId: opts.incremental ? null : await loadRunFor(pool, schemas.raw),
   };
 
   const results: CheckResult[] = [];
@@ -135,12 +153,12 @@ export async function runQualityGate(pool: Pool, opts: GateOptions): Promise<Gat
       });
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, opts.concurrency ?? 2) }, worker));
+  await Promise.all(Array.from({ length: opts.client ? 1 : Math.max(1, opts.concurrency ?? 2) }, worker));
   const layerIndex = (l: string) => ['raw', ...MODEL_LAYERS].indexOf(l);
   results.sort((a, b) => layerIndex(a.layer) - layerIndex(b.layer) || a.target.localeCompare(b.target) || a.name.localeCompare(b.name));
 
   const durationMs = Math.round(performance.now() - started);
-  await storeResults(pool, opts.runId, opts.staged, logicalDate, durationMs, results);
+  await storeGateResults(pool, opts.runId, opts.staged, logicalDate, durationMs, results);
   for (const r of results) {
     if (r.status !== 'pass') opts.log.warn({ check: r.name, status: r.status, failing_rows: r.failingRows, note: r.note }, 'quality check');
   }
@@ -150,7 +168,8 @@ export async function runQualityGate(pool: Pool, opts: GateOptions): Promise<Gat
   return outcome;
 }
 
-async function storeResults(pool: Pool, runId: number, staged: boolean, logicalDate: string, durationMs: number, results: CheckResult[]): Promise<void> {
+/** Stores a gate's results (exported so a refused feed batch can record them after its rollback). */
+export async function storeGateResults(pool: Pool, runId: number, staged: boolean, logicalDate: string, durationMs: number, results: CheckResult[]): Promise<void> {
   const rows = results.map((r) => ({
     check_name: r.name, layer: r.layer, severity: r.severity, status: r.status, failing_rows: r.failingRows,
     sample_keys: r.sample, description: r.description, duration_ms: r.durationMs, kind: r.kind, target: r.target,

@@ -10,4 +10,5 @@ export const categoryTranslation: SourceSpec = {
   ],
   primaryKey: ['product_category_name'],
   primaryKeyUniqueInSource: true,
+  feed: { kind: 'reference' },
 };

@@ -14,6 +14,7 @@ export const customers: SourceSpec = {
   ],
   primaryKey: ['customer_id'],
   primaryKeyUniqueInSource: true,
+  feed: { kind: 'changes' },
   cleaningRules: [
     'customers_dim is keyed by customer_id (the order-level key the facts carry); customer_unique_id is kept as an attribute and counts people in the marts.',
   ],

@@ -13,6 +13,7 @@ export const geolocation: SourceSpec = {
   ],
   primaryKey: ['geolocation_zip_code_prefix', 'geolocation_lat', 'geolocation_lng'],
   primaryKeyUniqueInSource: false,
+  feed: { kind: 'reference' },
   checks: [
     'expression(geolocation_lat between -33.75 and 5.27 and geolocation_lng between -73.99 and -34.79) severity=warn name=raw.geolocation.inside_brazil desc="Geolocation points lie inside Brazil (the points outside are dropped in staging)."',
   ],

@@ -15,6 +15,7 @@ export const orderItems: SourceSpec = {
   ],
   primaryKey: ['order_id', 'order_item_id'],
   primaryKeyUniqueInSource: true,
+  feed: { kind: 'changes' },
   foreignKeys: [
     { columns: ['order_id'], references: 'orders', referencedColumns: ['order_id'], enforcedInSource: true },
     { columns: ['product_id'], references: 'products', referencedColumns: ['product_id'], enforcedInSource: true },

@@ -18,5 +18,6 @@ export const orderPayments: SourceSpec = {
   ],
   primaryKey: ['order_id', 'payment_sequential'],
   primaryKeyUniqueInSource: true,
+  feed: { kind: 'changes' },
   foreignKeys: [{ columns: ['order_id'], references: 'orders', referencedColumns: ['order_id'], enforcedInSource: true }],
 };

@@ -15,6 +15,7 @@ export const orderReviews: SourceSpec = {
   ],
   primaryKey: ['review_id', 'order_id'],
   primaryKeyUniqueInSource: false,
+  feed: { kind: 'changes', progress: ['review_answer_timestamp'] },
   foreignKeys: [{ columns: ['order_id'], references: 'orders', referencedColumns: ['order_id'], enforcedInSource: true }],
   cleaningRules: [
     'Exact duplicate (review_id, order_id) rows are reduced to one.',

@@ -20,6 +20,7 @@ export const orders: SourceSpec = {
   ],
   primaryKey: ['order_id'],
   primaryKeyUniqueInSource: true,
+  feed: { kind: 'changes', progress: ['order_approved_at', 'order_delivered_carrier_date', 'order_delivered_customer_date'] },
   foreignKeys: [{ columns: ['customer_id'], references: 'customers', referencedColumns: ['customer_id'], enforcedInSource: true }],
   cleaningRules: [
     'Orders marked delivered without a delivery date stay in the order counts but are excluded from delivery-time metrics.',

@@ -17,6 +17,7 @@ export const products: SourceSpec = {
   ],
   primaryKey: ['product_id'],
   primaryKeyUniqueInSource: true,
+  feed: { kind: 'changes' },
   cleaningRules: [
     "Products without a category get the category 'unknown' (English 'unknown'); they are never dropped.",
     'Categories missing from the translation table keep their Portuguese name as the English name.',

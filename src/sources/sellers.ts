@@ -12,4 +12,5 @@ export const sellers: SourceSpec = {
   ],
   primaryKey: ['seller_id'],
   primaryKeyUniqueInSource: true,
+  feed: { kind: 'changes' },
 };

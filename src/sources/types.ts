@@ -49,6 +49,19 @@ export interface ForeignKeySpec {
   readonly enforcedInSource: boolean;
 }
 
+/**
+ * How the daily change feed (src/feed, docs/incremental.md) delivers a file and how a batch of it
+ * is merged into the raw layer:
+ * - `reference`: sent whole in the reference batch before the first day; a batch carrying it
+ *   replaces the table (a snapshot, duplicates and all, as the full load has it).
+ * - `changes`: rows are sent when they appear and again whenever they change, and are upserted by
+ *   `primaryKey`. `progress` names the columns that only ever fill in over a row's life (an order's
+ *   milestones): a version with fewer of them filled is older and never overwrites a newer one.
+ *   A row whose parent (`foreignKeys` with `enforcedInSource`) is in neither the warehouse nor the
+ *   batch is parked until the parent arrives.
+ */
+export type FeedSpec = { readonly kind: 'reference' } | { readonly kind: 'changes'; readonly progress?: readonly string[] };
+
 export interface SourceSpec {
   /** Short name, also the raw table name (`raw.<name>`). */
   readonly name: string;
@@ -61,6 +74,8 @@ export interface SourceSpec {
   /** Whether the real file honours `primaryKey` (false: duplicates exist and staging resolves them). */
   readonly primaryKeyUniqueInSource: boolean;
   readonly foreignKeys?: readonly ForeignKeySpec[];
+  /** How the change feed delivers and merges this file. */
+  readonly feed: FeedSpec;
   /** Cleaning rules applied downstream, in plain words: rendered into the data dictionary. */
   readonly cleaningRules?: readonly string[];
   /**

@@ -15,33 +15,47 @@ export interface ModelResult {
   ms: number;
 }
 
-/** Replaces `{{ ref() }}` and `{{ source() }}` with the build-time schema-qualified names. */
-export function compileModel(model: Model, models: ReadonlyMap<string, Model>, sourceSchema: string): string {
+/**
+ * `{{ surrogate_key('a', 'b') }}`: a bigint derived from the natural key (64 bits of its md5), in
+ * the spirit of dbt_utils.generate_surrogate_key. A key computed from the row itself, not numbered
+ * over the table, is what lets an incremental batch insert a row without renumbering the others, and
+ * gives a full build and an incremental one the same keys. A collision would fail the primary key.
+ */
+export function surrogateKeySql(columns: string[]): string {
+  return `('x' || substr(md5(concat_ws('|', ${columns.map((c) => `${c}::text`).join(', ')})), 1, 16))::bit(64)::bigint`;
+}
+
+const SURROGATE_KEY = /\{\{\s*surrogate_key\(([^)]*)\)\s*\}\}/g;
+
+/** Replaces `{{ ref() }}`, `{{ source() }}` and `{{ surrogate_key() }}` with build-time SQL. */
+export function compileModel(model: Model, models: ReadonlyMap<string, Model>, sourceSchema: string, schemaOf: (layer: string) => string = buildSchema): string {
   return model.sql
+    .replace(SURROGATE_KEY, (_, args: string) => surrogateKeySql(args.split(',').map((a) => a.trim().replace(/^'(.*)'$/, '$1'))))
     .replace(/\{\{\s*ref\(\s*'([a-z0-9_]+)'\s*\)\s*\}\}/g, (_, name: string) => {
       const dep = models.get(name);
       if (!dep) throw new Error(`${model.file}: ref('${name}') names no model`);
-      return `${ident(buildSchema(dep.layer))}.${ident(name)}`;
+      return `${ident(schemaOf(dep.layer))}.${ident(name)}`;
     })
     .replace(/\{\{\s*source\(\s*'([a-z0-9_]+)'\s*\)\s*\}\}/g, (_, name: string) => `${ident(sourceSchema)}.${ident(name)}`)
     .trim()
     .replace(/;\s*$/, '');
 }
 
-function constraintsDdl(model: Model, models: ReadonlyMap<string, Model>): string[] {
-  const table = `${ident(buildSchema(model.layer))}.${ident(model.name)}`;
+function constraintsDdl(model: Model, models: ReadonlyMap<string, Model>, schemaOf: (layer: string) => string): string[] {
+  const table = `${ident(schemaOf(model.layer))}.${ident(model.name)}`;
   const cols = (c: string[]) => c.map(ident).join(', ');
   const ddl: string[] = [];
   if (model.primaryKey) ddl.push(`alter table ${table} add primary key (${cols(model.primaryKey)})`);
   for (const u of model.unique) ddl.push(`alter table ${table} add unique (${cols(u)})`);
-  // Foreign keys lock their referenced table until commit; adding them in one global order (by
+  // Deferrable so that a feed batch can replace a dimension row before the facts pointing to it
+  // (checked at the batch's commit). Foreign keys lock their referenced table until commit; adding them in one global order (by
   // referenced model) means two models built concurrently can wait on each other but never deadlock.
   const references = [...model.references].sort((a, b) => a.model.localeCompare(b.model));
   for (const fk of references) {
     const target = models.get(fk.model);
     if (!target) throw new Error(`${model.file}: @references names no model '${fk.model}'`);
     ddl.push(
-      `alter table ${table} add foreign key (${cols(fk.columns)}) references ${ident(buildSchema(target.layer))}.${ident(fk.model)} (${cols(fk.referencedColumns)})`,
+      `alter table ${table} add foreign key (${cols(fk.columns)}) references ${ident(schemaOf(target.layer))}.${ident(fk.model)} (${cols(fk.referencedColumns)}) deferrable initially immediate`,
     );
   }
   for (const i of model.indexes) ddl.push(`create index on ${table} (${cols(i)})`);
@@ -56,10 +70,11 @@ function constraintsDdl(model: Model, models: ReadonlyMap<string, Model>): strin
 export async function buildModels(
   pool: Pool,
   models: readonly Model[],
-  opts: { sourceSchema: string; log: Logger; concurrency?: number; onModelDone?: (r: ModelResult) => void },
+  opts: { sourceSchema: string; log: Logger; concurrency?: number; onModelDone?: (r: ModelResult) => void; schemaOf?: (layer: string) => string },
 ): Promise<ModelResult[]> {
   const byName = new Map(models.map((m) => [m.name, m]));
-  await pool.query(MODEL_LAYERS.map((l) => `drop schema if exists ${buildSchema(l)} cascade; create schema ${buildSchema(l)};`).join('\n'));
+  const schemaOf = opts.schemaOf ?? buildSchema;
+  await pool.query(MODEL_LAYERS.map((l) => `drop schema if exists ${ident(schemaOf(l))} cascade; create schema ${ident(schemaOf(l))};`).join('\n'));
   const deps = new Map(models.map((m) => [m.name, new Set([...m.refs, ...m.references.map((r) => r.model)].filter((d) => d !== m.name))]));
   const done = new Set<string>();
   const started = new Set<string>();
@@ -80,7 +95,7 @@ export async function buildModels(
       }
       started.add(model.name);
       try {
-        const result = await buildOne(pool, model, byName, opts.sourceSchema);
+        const result = await buildOne(pool, model, byName, opts.sourceSchema, schemaOf);
         results.push(result);
         done.add(model.name);
         opts.log.info({ step: 'transform', model: model.name, rows: result.rows, ms: result.ms }, 'model built');
@@ -95,7 +110,7 @@ export async function buildModels(
   await Promise.all(Array.from({ length: Math.max(1, opts.concurrency ?? 2) }, worker));
   if (failure) {
     // Never leave a half-built version staged: `olist publish` must only ever find complete builds.
-    await pool.query(MODEL_LAYERS.map((l) => `drop schema if exists ${buildSchema(l)} cascade;`).join('\n')).catch(() => undefined);
+    await pool.query(MODEL_LAYERS.map((l) => `drop schema if exists ${ident(schemaOf(l))} cascade;`).join('\n')).catch(() => undefined);
     throw failure;
   }
   // Report in dependency order whatever order the workers finished in.
@@ -106,16 +121,16 @@ export async function buildModels(
  * One model in one transaction: the table, its constraints and indexes are all created in the
  * transaction that creates the table, so with wal_level=minimal none of it is WAL-logged.
  */
-async function buildOne(pool: Pool, model: Model, byName: ReadonlyMap<string, Model>, sourceSchema: string): Promise<ModelResult> {
+async function buildOne(pool: Pool, model: Model, byName: ReadonlyMap<string, Model>, sourceSchema: string, schemaOf: (layer: string) => string): Promise<ModelResult> {
   const started = performance.now();
-  const table = `${ident(buildSchema(model.layer))}.${ident(model.name)}`;
+  const table = `${ident(schemaOf(model.layer))}.${ident(model.name)}`;
   const client = await pool.connect();
   try {
     await client.query('begin');
     // Large enough that the sorts and hashes of a model stay in memory (they spilled at scale 10).
     await client.query(`set local work_mem = '${BUILD_WORK_MEM}'`);
-    const created = await client.query(`create table ${table} as\n${compileModel(model, byName, sourceSchema)}`);
-    for (const ddl of constraintsDdl(model, byName)) await client.query(ddl);
+    const created = await client.query(`create table ${table} as\n${compileModel(model, byName, sourceSchema, schemaOf)}`);
+    for (const ddl of constraintsDdl(model, byName, schemaOf)) await client.query(ddl);
     if (model.description) await client.query(`comment on table ${table} is '${model.description.replaceAll("'", "''")}'`);
     await client.query(`analyze ${table}`);
     await client.query('commit');

@@ -23,6 +23,13 @@ export interface Model {
   unique: string[][];
   indexes: string[][];
   references: ForeignKey[];
+  /**
+   * How a batch of the daily feed updates the model in place (src/transform/incremental.ts):
+   * `key` is the column whose values partition its rows (all rows with one value are recomputed
+   * together), `scopes` are queries returning the values a batch touches. Without `key` the model
+   * is recomputed whole and diffed when anything upstream changed (small and reference tables).
+   */
+  incremental?: { key: string; scopes: string[] };
   /** Other directives (e.g. quality tests) kept verbatim for the modules that read them. */
   directives: { key: string; value: string }[];
   refs: string[];
@@ -60,6 +67,11 @@ export function parseModel(file: string, layer: ModelLayer, sql: string): Model 
         model.references.push({ columns: list(fk[1]!), model: fk[2]!, referencedColumns: list(fk[3]!) });
         break;
       }
+      case 'incremental': model.incremental = { key: value, scopes: model.incremental?.scopes ?? [] }; break;
+      case 'incremental_scope':
+        if (!model.incremental) throw new Error(`${file}: '@incremental_scope' needs an '@incremental: <key column>' line before it`);
+        model.incremental.scopes.push(value);
+        break;
       default: model.directives.push({ key, value });
     }
   }

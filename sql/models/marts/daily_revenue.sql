@@ -1,4 +1,6 @@
 -- @primary_key: day
+-- @incremental: day
+-- @incremental_scope: select purchased_at::date from {{ ref('orders_fact') }} where order_id in (select order_id from {{ touched('orders_fact') }})
 -- @description: Revenue per purchase day (items of orders not canceled/unavailable): orders, items, items revenue, freight, GMV, average order value.
 -- @test: reconcile(sum(gmv) = sum(item_total) of ref('orders_fact') where is_revenue) name=daily_revenue.reconcile.gmv desc="Total revenue (GMV) of the daily report equals the revenue items of the sales fact."
 -- @test: reconcile(sum(items) = count of ref('orders_fact') where is_revenue) name=daily_revenue.reconcile.items desc="Items sold in the daily report equal the revenue items of the sales fact."

@@ -1,4 +1,7 @@
 -- @primary_key: state
+-- @incremental: state
+-- @incremental_scope: select c.state from {{ ref('order_fulfillment_fact') }} o join {{ ref('customers_dim') }} c using (customer_key) where o.order_id in (select order_id from {{ touched('order_fulfillment_fact') }})
+-- @incremental_scope: select state from {{ ref('customers_dim') }} where customer_id in (select customer_id from {{ touched('customers_dim') }})
 -- @description: Delivery times per customer state over delivered orders (status delivered with a delivery date): average, median and p90 delivery days, estimated days, delay, late orders and late rate (fraction 0..1).
 -- @test: reconcile(sum(delivered_orders) = count of ref('order_fulfillment_fact') where is_delivered) name=delivery_times_by_state.reconcile.delivered desc="Delivered orders by state add up to all delivered orders."
 

@@ -1,4 +1,6 @@
 -- @primary_key: month
+-- @incremental: month
+-- @incremental_scope: select date_trunc('month', purchased_at)::date from {{ ref('order_fulfillment_fact') }} where order_id in (select order_id from {{ touched('order_fulfillment_fact') }})
 -- @description: Delivery times per purchase month over delivered orders (status delivered with a delivery date): average, median and p90 delivery days, estimated days, delay, late orders and late rate (fraction 0..1).
 
 with orders as (

@@ -1,4 +1,6 @@
 -- @primary_key: month
+-- @incremental: month
+-- @incremental_scope: select m from {{ ref('orders_fact') }}, lateral (values (date_trunc('month', purchased_at)::date), ((date_trunc('month', purchased_at) + interval '1 month')::date)) v(m) where order_id in (select order_id from {{ touched('orders_fact') }})
 -- @description: Revenue per purchase month (first day of month) with growth of GMV vs the previous calendar month in percent.
 -- @test: reconcile(sum(gmv) = sum(gmv) of ref('daily_revenue')) name=monthly_revenue.reconcile.gmv desc="Monthly revenue adds up to the daily revenue."
 

@@ -1,4 +1,7 @@
 -- @primary_key: region
+-- @incremental: region
+-- @incremental_scope: select c.region from {{ ref('order_fulfillment_fact') }} o join {{ ref('customers_dim') }} c using (customer_key) where o.order_id in (select order_id from {{ touched('order_fulfillment_fact') }})
+-- @incremental_scope: select region from {{ ref('customers_dim') }} where customer_id in (select customer_id from {{ touched('customers_dim') }})
 -- @description: Orders of any status, delivered and canceled orders, distinct customers (people) and GMV by customer macro-region.
 -- @test: reconcile(sum(orders) = sum(orders) of ref('orders_by_state')) name=orders_by_region.reconcile.orders desc="Orders by region add up to orders by state."
 

@@ -1,5 +1,8 @@
 -- @primary_key: state
 -- @index: region
+-- @incremental: state
+-- @incremental_scope: select c.state from {{ ref('order_fulfillment_fact') }} o join {{ ref('customers_dim') }} c using (customer_key) where o.order_id in (select order_id from {{ touched('order_fulfillment_fact') }})
+-- @incremental_scope: select state from {{ ref('customers_dim') }} where customer_id in (select customer_id from {{ touched('customers_dim') }})
 -- @description: Orders of any status, delivered and canceled orders, distinct customers (people) and GMV by customer state.
 -- @test: reconcile(sum(orders) = count of ref('order_fulfillment_fact')) name=orders_by_state.reconcile.orders desc="Orders by state add up to all orders."
 -- @test: reconcile(sum(gmv) = sum(order_value) of ref('order_fulfillment_fact') where is_revenue) name=orders_by_state.reconcile.gmv desc="Revenue by state adds up to the total revenue."

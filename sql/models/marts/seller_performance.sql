@@ -1,5 +1,9 @@
 -- @primary_key: seller_id
 -- @index: seller_state
+-- @incremental: seller_id
+-- @incremental_scope: select s.seller_id from {{ ref('orders_fact') }} i join {{ ref('sellers_dim') }} s using (seller_key) where i.order_id in (select order_id from {{ touched('orders_fact') }})
+-- @incremental_scope: select s.seller_id from {{ ref('orders_fact') }} i join {{ ref('sellers_dim') }} s using (seller_key) where i.order_id in (select order_id from {{ touched('order_fulfillment_fact') }})
+-- @incremental_scope: select seller_id from {{ touched('sellers_dim') }}
 -- @description: Per seller (with at least one item sold): orders, items, GMV, average review, delivered orders, on-time rate, average delivery days, late-shipping rate, canceled orders. Rates are fractions 0..1.
 -- @test: reconcile(sum(gmv) = sum(item_total) of ref('orders_fact') where is_revenue) name=seller_performance.reconcile.gmv desc="Revenue by seller adds up to the total revenue."
 -- @test: range(on_time_rate between 0 and 1)

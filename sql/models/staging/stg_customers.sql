@@ -1,6 +1,8 @@
 -- @primary_key: customer_id
 -- @index: customer_unique_id
 -- @index: zip_code_prefix
+-- @incremental: customer_id
+-- @incremental_scope: select customer_id from {{ changed('customers') }}
 -- @description: One row per order-level customer id (Olist issues a new customer_id per order); customer_unique_id identifies the person.
 -- @test: reconcile(count = source('customers')) name=stg_customers.reconcile.raw desc="Every loaded customer reaches staging."
 

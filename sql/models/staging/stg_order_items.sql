@@ -1,6 +1,8 @@
 -- @primary_key: order_id, order_item_id
 -- @index: product_id
 -- @index: seller_id
+-- @incremental: order_id
+-- @incremental_scope: select order_id from {{ changed('order_items') }}
 -- @description: One row per item of an order (two units of a product are two rows).
 -- @test: reconcile(count = source('order_items')) name=stg_order_items.reconcile.raw desc="Every loaded order item reaches staging."
 -- @test: range(price >= 0)

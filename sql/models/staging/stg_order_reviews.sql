@@ -1,5 +1,7 @@
 -- @primary_key: review_id, order_id
 -- @index: order_id
+-- @incremental: order_id
+-- @incremental_scope: select order_id from {{ changed('order_reviews') }}
 -- @description: One row per (review_id, order_id) after removing exact duplicates; is_kept_for_order marks the one review per order used by metrics.
 -- @test: reconcile(count = count(distinct review_id || order_id) of source('order_reviews')) name=stg_order_reviews.reconcile.raw desc="Staging keeps exactly one row per distinct (review, order) pair of the loaded reviews."
 -- @test: range(review_score between 1 and 5)

@@ -2,6 +2,8 @@
 -- @unique: customer_id
 -- @index: order_status
 -- @index: purchased_at
+-- @incremental: order_id
+-- @incremental_scope: select order_id from {{ changed('orders') }}
 -- @description: One row per order with its lifecycle timestamps and data-quality flags (nothing is dropped or corrected).
 -- @test: reconcile(count = source('orders')) name=stg_orders.reconcile.raw desc="Every loaded order reaches staging (raw orders = staged orders)."
 -- @test: not_null(delivered_customer_at) severity=warn name=stg_orders.delivered_without_date desc="Orders marked delivered have a delivery date." where order_status = 'delivered'

@@ -1,5 +1,8 @@
 -- @primary_key: product_id
 -- @index: category_name
+-- @incremental: product_id
+-- @incremental_scope: select product_id from {{ changed('products') }}
+-- @incremental_scope: select product_id from {{ source('products') }} where product_category_name in (select category_name from {{ touched('stg_category_translation') }})
 -- @description: One row per product with category (fallback 'unknown'), English category name (fallback Portuguese) and package volume.
 -- @test: reconcile(count = source('products')) name=stg_products.reconcile.raw desc="Every loaded product reaches staging."
 -- @test: expression(has_category) severity=warn name=stg_products.without_category desc="Products have a category (those without one are shown as 'unknown')."

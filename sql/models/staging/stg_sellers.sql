@@ -1,5 +1,7 @@
 -- @primary_key: seller_id
 -- @index: zip_code_prefix
+-- @incremental: seller_id
+-- @incremental_scope: select seller_id from {{ changed('sellers') }}
 -- @description: One row per marketplace seller with its location.
 -- @test: reconcile(count = source('sellers')) name=stg_sellers.reconcile.raw desc="Every loaded seller reaches staging."
 

@@ -2,6 +2,10 @@
 -- @unique: customer_id
 -- @index: customer_unique_id
 -- @index: state
+-- @incremental: customer_id
+-- @incremental_scope: select customer_id from {{ touched('stg_customers') }}
+-- @incremental_scope: select customer_id from {{ ref('stg_customers') }} where zip_code_prefix in (select zip_code_prefix from {{ touched('stg_geolocation') }})
+-- @incremental_scope: select customer_id from {{ ref('stg_customers') }} where state in (select state from {{ touched('stg_state_regions') }})
 -- @description: One row per order-level customer (customer_id) with the person id, location, state name, macro-region and prefix coordinates.
 -- @test: reconcile(count = ref('stg_customers')) name=customers_dim.reconcile.staging desc="Every staged customer is in the customer dimension."
 -- @test: not_null(region) desc="Every customer is placed in a macro-region."
@@ -28,8 +32,8 @@ state_regions as (
 final as (
 
     select
-        -- keys: surrogate numbered in natural-key order so reruns give the same keys
-        row_number() over (order by customers.customer_id)::int as customer_key,
+        -- keys: surrogate derived from the natural key (same key in a full build and an incremental one)
+        {{ surrogate_key('customers.customer_id') }} as customer_key,
         customers.customer_id,
         -- the person: repeat buyers share it, count people with it
         customers.customer_unique_id,

@@ -9,6 +9,12 @@
 -- @index: customer_key
 -- @index: purchase_date_key
 -- @index: order_status
+-- @incremental: order_id
+-- @incremental_scope: select order_id from {{ touched('stg_orders') }}
+-- @incremental_scope: select order_id from {{ touched('stg_order_items') }}
+-- @incremental_scope: select order_id from {{ touched('stg_order_payments') }}
+-- @incremental_scope: select order_id from {{ touched('stg_order_reviews') }}
+-- @incremental_scope: select order_id from {{ ref('stg_orders') }} where customer_id in (select customer_id from {{ touched('customers_dim') }})
 -- @description: Accumulating snapshot, grain one order (all orders, with or without items): lifecycle milestones, order totals, kept review score, delivery durations and data-quality flags.
 -- @test: reconcile(count = ref('stg_orders')) name=order_fulfillment_fact.reconcile.orders desc="Every staged order is in the order fact exactly once."
 -- @test: reconcile(sum(order_value) = sum(item_total) of ref('stg_order_items') by order_id) name=order_fulfillment_fact.reconcile.order_totals desc="Each order's total equals the sum of its items (price + freight)."
@@ -89,12 +95,12 @@ kept_review as (
 
 ),
 
--- surrogate keys numbered on the narrow id list: sorting ids is far cheaper than sorting the wide rows
+-- surrogate keys derived from the natural key, so a full build and an incremental one agree
 order_keys as (
 
     select
         order_id,
-        row_number() over (order by order_id)::int as order_key
+        {{ surrogate_key('order_id') }} as order_key
     from orders
 
 ),

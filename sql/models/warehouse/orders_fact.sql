@@ -8,6 +8,12 @@
 -- @index: product_key
 -- @index: seller_key
 -- @index: purchase_date_key
+-- @incremental: order_id
+-- @incremental_scope: select order_id from {{ touched('stg_order_items') }}
+-- @incremental_scope: select order_id from {{ touched('stg_orders') }}
+-- @incremental_scope: select order_id from {{ ref('stg_orders') }} where customer_id in (select customer_id from {{ touched('customers_dim') }})
+-- @incremental_scope: select order_id from {{ ref('stg_order_items') }} where product_id in (select product_id from {{ touched('products_dim') }})
+-- @incremental_scope: select order_id from {{ ref('stg_order_items') }} where seller_id in (select seller_id from {{ touched('sellers_dim') }})
 -- @description: Sales fact, grain one order item: price and freight with the order's status and timestamps; is_revenue marks the items that count as revenue.
 -- @test: reconcile(count = ref('stg_order_items')) name=orders_fact.reconcile.items desc="Every staged order item is in the sales fact exactly once (fact items = staging items)."
 -- @test: not_null(customer_key, product_key, seller_key) desc="Every sale points to its customer, product and seller."
@@ -72,7 +78,7 @@ final as (
 
     select
         -- keys
-        row_number() over (order by joined.order_id, joined.order_item_id)::int as order_item_key,
+        {{ surrogate_key('joined.order_id', 'joined.order_item_id') }} as order_item_key,
         customers.customer_key,
         products.product_key,
         sellers.seller_key,

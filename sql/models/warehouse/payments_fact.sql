@@ -4,6 +4,10 @@
 -- @references: purchase_date_key -> time_dim(date_key)
 -- @index: order_id
 -- @index: purchase_date_key
+-- @incremental: order_id
+-- @incremental_scope: select order_id from {{ touched('stg_order_payments') }}
+-- @incremental_scope: select order_id from {{ touched('stg_orders') }}
+-- @incremental_scope: select order_id from {{ ref('stg_orders') }} where customer_id in (select customer_id from {{ touched('customers_dim') }})
 -- @description: Payment fact, grain one payment of an order (method, installments, value).
 -- @test: reconcile(count = ref('stg_order_payments')) name=payments_fact.reconcile.staging desc="Every staged payment is in the payment fact."
 -- @test: not_null(customer_key) desc="Every payment points to its customer."
@@ -36,7 +40,7 @@ final as (
 
     select
         -- keys
-        row_number() over (order by payments.order_id, payments.payment_sequential)::int as payment_key,
+        {{ surrogate_key('payments.order_id', 'payments.payment_sequential') }} as payment_key,
         customers.customer_key,
         purchase_day.date_key as purchase_date_key,
 

@@ -1,6 +1,8 @@
 -- @primary_key: product_key
 -- @unique: product_id
 -- @index: category_name
+-- @incremental: product_id
+-- @incremental_scope: select product_id from {{ touched('stg_products') }}
 -- @description: One row per product with Portuguese and English category, listing attributes and package dimensions.
 -- @test: reconcile(count = ref('stg_products')) name=products_dim.reconcile.staging desc="Every staged product is in the product dimension."
 
@@ -14,7 +16,7 @@ final as (
 
     select
         -- keys
-        row_number() over (order by product_id)::int as product_key,
+        {{ surrogate_key('product_id') }} as product_key,
         product_id,
 
         -- category ('unknown' when the source has none)

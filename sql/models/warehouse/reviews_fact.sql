@@ -4,6 +4,10 @@
 -- @references: purchase_date_key -> time_dim(date_key)
 -- @references: review_creation_date_key -> time_dim(date_key)
 -- @index: order_id
+-- @incremental: order_id
+-- @incremental_scope: select order_id from {{ touched('stg_order_reviews') }}
+-- @incremental_scope: select order_id from {{ touched('stg_orders') }}
+-- @incremental_scope: select order_id from {{ ref('stg_orders') }} where customer_id in (select customer_id from {{ touched('customers_dim') }})
 -- @description: Review fact, grain one (review, order) pair after de-duplication; is_kept_for_order marks the one review per order used by metrics.
 -- @test: reconcile(count = ref('stg_order_reviews')) name=reviews_fact.reconcile.staging desc="Every staged review is in the review fact."
 
@@ -35,7 +39,7 @@ final as (
 
     select
         -- keys
-        row_number() over (order by reviews.review_id, reviews.order_id)::int as review_key,
+        {{ surrogate_key('reviews.review_id', 'reviews.order_id') }} as review_key,
         customers.customer_key,
         purchase_day.date_key as purchase_date_key,
         -- null for the few reviews without a creation date in the source

@@ -1,6 +1,10 @@
 -- @primary_key: seller_key
 -- @unique: seller_id
 -- @index: state
+-- @incremental: seller_id
+-- @incremental_scope: select seller_id from {{ touched('stg_sellers') }}
+-- @incremental_scope: select seller_id from {{ ref('stg_sellers') }} where zip_code_prefix in (select zip_code_prefix from {{ touched('stg_geolocation') }})
+-- @incremental_scope: select seller_id from {{ ref('stg_sellers') }} where state in (select state from {{ touched('stg_state_regions') }})
 -- @description: One row per seller with location, state name, macro-region and prefix coordinates.
 -- @test: reconcile(count = ref('stg_sellers')) name=sellers_dim.reconcile.staging desc="Every staged seller is in the seller dimension."
 -- @test: not_null(region) desc="Every seller is placed in a macro-region."
@@ -28,7 +32,7 @@ final as (
 
     select
         -- keys
-        row_number() over (order by sellers.seller_id)::int as seller_key,
+        {{ surrogate_key('sellers.seller_id') }} as seller_key,
         sellers.seller_id,
 
         -- location

@@ -1,0 +1,137 @@
+/**
+ * The simulator's rules, in SQL over the snapshot tables (snapshot.ts): which record, in which
+ * version, becomes known in which period. One row of `<schema>.emissions` per record sent:
+ *
+ * - orders: on the purchase period, then again on each period a milestone (approval, carrier,
+ *   delivery) became known; a version sent before the last one has the later timestamps empty and
+ *   the status of its stage (created, approved, shipped, delivered); the last one is the source
+ *   record itself, final status included (canceled, unavailable...). A milestone dated before the
+ *   purchase (the source has some) is known at the purchase.
+ * - customers, items, payments: with their order's purchase.
+ * - sellers, products: on the period of their first sale.
+ * - reviews: on their creation period (answer timestamp empty), and again, complete, on the period
+ *   of the answer when that is later.
+ * - geolocation, category translation, and any record that cannot be placed (no parsable date, no
+ *   order): the reference batch, before the first period (`bucket` null).
+ *
+ * Bucket values are text (`YYYY-MM-DD` or `YYYY-MM-DDTHH`), so they are also the batch ids.
+ */
+import type { SourceSpec } from '../sources/index.ts';
+
+export type Granularity = 'day' | 'hour';
+
+export const bucketText = (g: Granularity, expr: string): string =>
+  g === 'day' ? `to_char(${expr}, 'YYYY-MM-DD')` : `to_char(${expr}, 'YYYY-MM-DD"T"HH24')`;
+
+/** A timestamp from text, or null when it does not parse (the row is then placed by its order, or in the reference batch). */
+export const SAFE_TIMESTAMP_FUNCTION = `
+create or replace function pg_temp.olist_ts(v text) returns timestamp language plpgsql immutable as $$
+begin
+  if v is null or v !~ '^\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2}$' then return null; end if;
+  return v::timestamp;
+exception when others then return null;
+end $$`;
+
+/** Parents before children, so a batch file never references a row only a later file brings. */
+export const FEED_SOURCE_ORDER = ['category_translation', 'geolocation', 'customers', 'sellers', 'products', 'orders', 'order_items', 'order_payments', 'order_reviews'] as const;
+export const sourceRank = (name: string): number => FEED_SOURCE_ORDER.indexOf(name as (typeof FEED_SOURCE_ORDER)[number]);
+
+export function cutStatements(s: string, g: Granularity): string[] {
+  const b = (expr: string) => bucketText(g, `date_trunc('${g}', ${expr})`);
+  const rank = (name: string) => sourceRank(name);
+  return [
+    SAFE_TIMESTAMP_FUNCTION,
+    // one row per order with its parsed milestones
+    `create unlogged table ${s}.order_times as
+       select seq, order_id, customer_id,
+              pg_temp.olist_ts(order_purchase_timestamp) as p,
+              pg_temp.olist_ts(order_approved_at) as a,
+              pg_temp.olist_ts(order_delivered_carrier_date) as c,
+              pg_temp.olist_ts(order_delivered_customer_date) as d
+         from ${s}.orders`,
+    `create index on ${s}.order_times (order_id)`,
+    `create index on ${s}.order_times (customer_id)`,
+    // the purchase period of each order id (the first, should an id repeat)
+    `create unlogged table ${s}.order_bucket as
+       select order_id, min(${b('p')}) as bucket from ${s}.order_times group by order_id`,
+    `create unique index on ${s}.order_bucket (order_id)`,
+    `create unlogged table ${s}.emissions (bucket text, src smallint not null, seq int not null, kind text not null, blank text[], status text)`,
+    // orders: one version per period in which something about the order became known
+    `insert into ${s}.emissions
+     with stages as (
+       select o.seq, o.p, o.a, o.c, o.d, st.bucket,
+              st.bucket = max(st.bucket) over (partition by o.seq) as is_last
+         from ${s}.order_times o
+         cross join lateral (
+           select distinct ${b('greatest(o.p, t)')} as bucket
+             from unnest(array[o.p, o.a, o.c, o.d]) t where t is not null
+         ) st
+        where o.p is not null
+     ),
+     known as (
+       select seq, bucket, is_last,
+              a is not null and ${b('greatest(p, a)')} <= bucket as known_a,
+              c is not null and ${b('greatest(p, c)')} <= bucket as known_c,
+              d is not null and ${b('greatest(p, d)')} <= bucket as known_d
+         from stages
+     )
+     select bucket, ${rank('orders')}, seq,
+            case when is_last then 'raw' else 'partial' end,
+            case when is_last then null else array_remove(array[
+              case when not known_a then 'order_approved_at' end,
+              case when not known_c then 'order_delivered_carrier_date' end,
+              case when not known_d then 'order_delivered_customer_date' end], null) end,
+            case when is_last then null
+                 when known_d then 'delivered' when known_c then 'shipped' when known_a then 'approved' else 'created' end
+       from known
+     union all
+     select null, ${rank('orders')}, seq, 'raw', null, null from ${s}.order_times where p is null`,
+    // customers, items and payments travel with their order
+    `insert into ${s}.emissions
+     select (select min(ob.bucket) from ${s}.order_times o join ${s}.order_bucket ob using (order_id) where o.customer_id = x.customer_id),
+            ${rank('customers')}, x.seq, 'raw', null, null
+       from ${s}.customers x`,
+    ...(['order_items', 'order_payments'] as const).map(
+      (src) => `insert into ${s}.emissions
+       select ob.bucket, ${rank(src)}, x.seq, 'raw', null, null
+         from ${s}.${src} x left join ${s}.order_bucket ob using (order_id)`,
+    ),
+    // sellers and products arrive with their first sale
+    ...([['sellers', 'seller_id'], ['products', 'product_id']] as const).map(
+      ([src, key]) => `insert into ${s}.emissions
+       with first_sale as (
+         select i.${key}, min(ob.bucket) as bucket
+           from ${s}.order_items i join ${s}.order_bucket ob using (order_id) group by i.${key}
+       )
+       select f.bucket, ${rank(src)}, x.seq, 'raw', null, null
+         from ${s}.${src} x left join first_sale f using (${key})`,
+    ),
+    // reviews: when sent, and again when answered
+    `insert into ${s}.emissions
+     with times as (
+       select r.seq,
+              coalesce(${b('pg_temp.olist_ts(r.review_creation_date)')}, ob.bucket) as created,
+              ${b('pg_temp.olist_ts(r.review_answer_timestamp)')} as answered
+         from ${s}.order_reviews r left join ${s}.order_bucket ob using (order_id)
+     )
+     select created, ${rank('order_reviews')}, seq, 'partial', array['review_answer_timestamp'], null from times where answered > created
+     union all
+     select case when answered > created then answered else created end, ${rank('order_reviews')}, seq, 'raw', null, null from times`,
+    // reference files: whole, before the first period
+    ...(['geolocation', 'category_translation'] as const).map(
+      (src) => `insert into ${s}.emissions select null, ${rank(src)}, seq, 'raw', null, null from ${s}.${src}`,
+    ),
+    `create index on ${s}.emissions (bucket, src, seq)`,
+  ];
+}
+
+/** The record (and, for a partial version, its fields) of every emission, in output order. */
+export function emissionsQuery(s: string, sources: readonly SourceSpec[]): string {
+  const parts = sources.map(
+    (spec) => `select e.bucket, e.src, e.seq, e.kind, e.blank, e.status, t.raw,
+                      case when e.kind = 'raw' then null else to_jsonb(t) end as fields
+                 from ${s}.emissions e join ${s}.${spec.name} t on t.seq = e.seq
+                where e.src = ${sourceRank(spec.name)}`,
+  );
+  return `${parts.join('\nunion all\n')}\norder by bucket nulls first, src, seq, kind desc`;
+}

@@ -1,0 +1,144 @@
+/**
+ * Merges one validated batch (loaded into a scratch schema by the ingest) into the published raw
+ * layer, inside the batch transaction, by the rules of each spec's `feed` (src/sources/types.ts):
+ *
+ * - reference files replace their table;
+ * - change rows are upserted by primary key, the newest version winning: within the batch the
+ *   version with the most `progress` columns filled (then the later line), and against the
+ *   warehouse a version with fewer of them never overwrites one with more (a late update is
+ *   counted as stale and dropped);
+ * - a change row whose parent row is not in the warehouse is parked in audit.parked_rows and tried
+ *   again by every later batch, so it is applied when the parent arrives;
+ * - a row equal to what the warehouse holds changes nothing.
+ *
+ * prepareSource decides (the rows to write land in `newest_<source>`, their keys in
+ * `changed_<source>`, which the incremental model scopes read); applySource writes them, once the
+ * scopes have seen the warehouse as it was.
+ */
+import { ident, type Client } from '../db/connection.ts';
+import { RAW_SCHEMA } from '../ingest/ingest.ts';
+import { LINE_COLUMN } from '../ingest/rawTable.ts';
+import type { SourceSpec } from '../sources/index.ts';
+import { changedTable } from '../transform/incremental.ts';
+
+export interface SourceMerge {
+  source: string;
+  changed: number;
+  parked: number;
+  unparked: number;
+  stale: number;
+}
+
+const raw = (spec: SourceSpec) => `${RAW_SCHEMA}.${ident(spec.name)}`;
+const keyCols = (spec: SourceSpec) => spec.primaryKey.map(ident);
+const progressOf = (spec: SourceSpec, alias: string): string => {
+  const cols = spec.feed.kind === 'changes' ? (spec.feed.progress ?? []) : [];
+  return cols.length === 0 ? '(0)' : cols.map((c) => `(${alias}.${ident(c)} is not null)::int`).join(' + ');
+};
+const hasProgress = (spec: SourceSpec) => spec.feed.kind === 'changes' && (spec.feed.progress ?? []).length > 0;
+const sameKey = (spec: SourceSpec, a: string, b: string) => spec.primaryKey.map((k) => `${a}.${ident(k)} = ${b}.${ident(k)}`).join(' and ');
+const recordKey = (spec: SourceSpec, alias: string) => spec.primaryKey.map((k) => `${alias}.${ident(k)}::text`).join(` || '|' || `);
+const dataCols = (spec: SourceSpec) => spec.columns.map((c) => ident(c.name));
+
+/** Key indexes the upserts need on the raw tables (a full load publishes raw without them). */
+export async function ensureRawKeyIndexes(db: Pick<Client, 'query'>, specs: readonly SourceSpec[]): Promise<void> {
+  for (const spec of specs.filter((s) => s.feed.kind === 'changes')) {
+    await db.query(`create index if not exists ${ident(`${spec.name}_feed_key`)} on ${raw(spec)} (${keyCols(spec).join(', ')})`);
+  }
+}
+
+/** Empty `changed_<source>` tables for every source, so every scope can read them. */
+export async function createChangedTables(client: Client, specs: readonly SourceSpec[]): Promise<void> {
+  for (const spec of specs) {
+    await client.query(`create temp table ${ident(`changed_${spec.name}`)} on commit drop as select ${keyCols(spec).join(', ')} from ${raw(spec)} limit 0`);
+  }
+}
+
+/**
+ * Merges the batch's table of `spec` (`batchSchema.<name>`, absent when the batch has no such file)
+ * into raw. Sources must come parents first, so a parent merged by this batch counts as present.
+ */
+export async function prepareSource(client: Client, spec: SourceSpec, batchSchema: string, batchId: string, inBatch: boolean): Promise<SourceMerge> {
+  const result: SourceMerge = { source: spec.name, changed: 0, parked: 0, unparked: 0, stale: 0 };
+  const batchTable = `${ident(batchSchema)}.${ident(spec.name)}`;
+  const changed = changedTable(spec.name);
+  const keys = keyCols(spec).join(', ');
+
+  if (spec.feed.kind === 'reference') {
+    if (!inBatch) return result;
+    const cols = dataCols(spec).join(', ');
+    const diff = await client.query(
+      `insert into ${changed} (${keys})
+       select distinct ${keys} from ((select ${cols} from ${raw(spec)} except all select ${cols} from ${batchTable})
+                                     union all
+                                     (select ${cols} from ${batchTable} except all select ${cols} from ${raw(spec)})) d`,
+    );
+    result.changed = diff.rowCount ?? 0;
+    return result;
+  }
+
+  // Candidates: this batch's rows plus every parked row of the source (tried again each batch).
+  const incoming = ident(`incoming_${spec.name}`);
+  await client.query(
+    `create temp table ${incoming} on commit drop as
+     select b.*, false as _parked from ${inBatch ? batchTable : `${raw(spec)} b where false`}${inBatch ? ' b' : ''}`,
+  );
+  const unparked = await client.query(
+    `with parked as (delete from audit.parked_rows where source = $1 returning row_data)
+     insert into ${incoming} select (jsonb_populate_record(null::${raw(spec)}, row_data)).*, true from parked`,
+    [spec.name],
+  );
+  result.unparked = unparked.rowCount ?? 0;
+
+  // The newest version of each key: most progress, then a fresh row over a parked one, then the later line.
+  const newest = ident(`newest_${spec.name}`);
+  await client.query(
+    `create temp table ${newest} on commit drop as
+     select distinct on (${keys}) * from ${incoming} i
+      order by ${[keys, ...(hasProgress(spec) ? [`${progressOf(spec, 'i')} desc`] : []), '_parked', `${ident(LINE_COLUMN)} desc`].join(', ')}`,
+  );
+
+  // Rows whose parent is still missing wait in audit.parked_rows.
+  for (const fk of (spec.foreignKeys ?? []).filter((f) => f.enforcedInSource)) {
+    const match = fk.columns.map((c, i) => `p.${ident(fk.referencedColumns[i]!)} = n.${ident(c)}`).join(' and ');
+    // present = in the warehouse, or arriving in this batch (parents are prepared first)
+    const parentMissing = `not exists (select 1 from ${RAW_SCHEMA}.${ident(fk.references)} p where ${match})
+      and not exists (select 1 from ${ident(`newest_${fk.references}`)} p where ${match})`;
+    const parked = await client.query(
+      `with moved as (delete from ${newest} n where ${parentMissing} returning n.*)
+       insert into audit.parked_rows (source, record_key, batch_id, line, row_data)
+       select $1, ${recordKey(spec, 'm')}, $2, m.${ident(LINE_COLUMN)}, to_jsonb(m) - '_parked' from moved m
+       on conflict do nothing`,
+      [spec.name, batchId],
+    );
+    result.parked += parked.rowCount ?? 0;
+  }
+
+  // A version older than the warehouse's (fewer milestones) arrived late: it changes nothing.
+  const stale = await client.query(`delete from ${newest} n using ${raw(spec)} r where ${sameKey(spec, 'r', 'n')} and ${progressOf(spec, 'r')} > ${progressOf(spec, 'n')}`);
+  result.stale = stale.rowCount ?? 0;
+  // The same row sent again changes nothing either.
+  const cols = dataCols(spec);
+  await client.query(
+    `delete from ${newest} n where exists (select 1 from ${raw(spec)} r where ${sameKey(spec, 'r', 'n')}
+       and (${cols.map((c) => `r.${c}`).join(', ')}) is not distinct from (${cols.map((c) => `n.${c}`).join(', ')}))`,
+  );
+
+  const inserted = await client.query(`insert into ${changed} (${keys}) select ${keys} from ${newest}`);
+  result.changed = inserted.rowCount ?? 0;
+  return result;
+}
+
+/** Writes what prepareSource decided into raw (after the incremental scopes saw the old state). */
+export async function applySource(client: Client, spec: SourceSpec, batchSchema: string, inBatch: boolean): Promise<void> {
+  if (spec.feed.kind === 'reference') {
+    if (!inBatch) return;
+    await client.query(`delete from ${raw(spec)}`);
+    await client.query(`insert into ${raw(spec)} select * from ${ident(batchSchema)}.${ident(spec.name)}`);
+    return;
+  }
+  const newest = ident(`newest_${spec.name}`);
+  const cols = [...dataCols(spec), ident(LINE_COLUMN)].join(', ');
+  await client.query(`delete from ${raw(spec)} r using ${newest} n where ${sameKey(spec, 'r', 'n')}`);
+  await client.query(`insert into ${raw(spec)} (${cols}) select ${cols} from ${newest}`);
+}

@@ -1,0 +1,153 @@
+/**
+ * Updates the published models in place for one batch of the feed, inside the batch's
+ * transaction (src/feed/apply.ts), from the same model SQL as the full build:
+ *
+ * - A model with `-- @incremental: <key>` is partitioned by that column. Its
+ *   `-- @incremental_scope:` queries name the key values the batch touches, from the raw rows the
+ *   batch changed (`{{ changed('orders') }}`) and the keys touched upstream
+ *   (`{{ touched('stg_orders') }}`). Those partitions are deleted and recomputed with the model's
+ *   own query filtered on the key (`key = any(array)`, which PostgreSQL pushes down to the
+ *   indexes), so every row of a touched partition, medians and distinct counts included, is what a
+ *   full build would give.
+ * - A model without a key (small reference tables, the calendar) is recomputed whole when anything
+ *   upstream changed, and only the rows that differ are deleted and inserted.
+ *
+ * Scopes are evaluated twice: before the raw layer changes (the partitions rows are leaving) and
+ * after the upstream models were updated (the partitions they arrive in). Foreign keys are checked
+ * at commit (they are deferrable), so a dimension row can be replaced before its facts are.
+ */
+import { ident, type Client } from '../db/connection.ts';
+import { RAW_SCHEMA } from '../ingest/ingest.ts';
+import { compileModel } from './build.ts';
+import type { Model } from './models.ts';
+
+const publishedSchema = (layer: string): string => layer;
+export const changedTable = (source: string): string => `pg_temp.${ident(`changed_${source}`)}`;
+export const touchedTable = (model: string): string => `pg_temp.${ident(`touched_${model}`)}`;
+
+export interface ModelChange {
+  model: string;
+  strategy: 'partitions' | 'whole' | 'skipped';
+  /** Partitions (or rows, for whole models) recomputed. */
+  touched: number;
+  deleted: number;
+  inserted: number;
+  ms: number;
+}
+
+/** Columns identifying what a model's batch touches: its partition key, or its primary key. */
+function touchKey(m: Model): string[] {
+  if (m.incremental) return [m.incremental.key];
+  if (!m.primaryKey) throw new Error(`${m.file}: a model without '@incremental' needs a '@primary_key' to be updated by the feed`);
+  return m.primaryKey;
+}
+
+function compileScope(sql: string, model: Model, byName: ReadonlyMap<string, Model>): string {
+  const withRefs = compileModel({ ...model, sql }, byName, RAW_SCHEMA, publishedSchema);
+  return withRefs
+    .replace(/\{\{\s*changed\(\s*'([a-z0-9_]+)'\s*\)\s*\}\}/g, (_, s: string) => changedTable(s))
+    .replace(/\{\{\s*touched\(\s*'([a-z0-9_]+)'\s*\)\s*\}\}/g, (_, m: string) => {
+      if (!byName.has(m)) throw new Error(`${model.file}: touched('${m}') names no model`);
+      return touchedTable(m);
+    });
+}
+
+/** Empty `touched_<model>` tables (session temporary, dropped at commit) typed like the model's key columns. */
+export async function createTouchedTables(client: Client, models: readonly Model[]): Promise<void> {
+  for (const m of models) {
+    const cols = touchKey(m).map(ident).join(', ');
+    await client.query(
+      `create temp table ${ident(`touched_${m.name}`)} on commit drop as select ${cols} from ${ident(publishedSchema(m.layer))}.${ident(m.name)} limit 0`,
+    );
+  }
+}
+
+/** Pass one, before the raw layer changes: the partitions each model's current rows are in. */
+export async function collectScopesBefore(client: Client, models: readonly Model[]): Promise<void> {
+  const byName = new Map(models.map((m) => [m.name, m]));
+  for (const m of models) {
+    if (!m.incremental || m.incremental.scopes.length === 0) continue;
+    await addScope(client, m, byName);
+  }
+}
+
+async function addScope(client: Client, m: Model, byName: ReadonlyMap<string, Model>): Promise<void> {
+  const key = ident(m.incremental!.key);
+  const union = m.incremental!.scopes.map((s) => `(${compileScope(s, m, byName)})`).join('\nunion\n');
+  await client.query(
+    `insert into ${touchedTable(m.name)} (${key})
+     select k from (${union}) scope(k) where k is not null
+     except select ${key} from ${touchedTable(m.name)}`,
+  );
+}
+
+/**
+ * Pass two, after the raw merge: every model in dependency order. `changedSources` are the sources
+ * whose raw rows the batch changed (a model with none of them upstream and no touched upstream
+ * model is skipped at no cost).
+ */
+export async function applyModels(client: Client, models: readonly Model[], changedSources: ReadonlySet<string>): Promise<ModelChange[]> {
+  const byName = new Map(models.map((m) => [m.name, m]));
+  const dirty = new Set<string>();
+  const changes: ModelChange[] = [];
+  for (const m of models) {
+    const started = performance.now();
+    const upstreamChanged = m.sources.some((s) => changedSources.has(s)) || m.refs.some((r) => dirty.has(r));
+    if (!upstreamChanged) {
+      changes.push({ model: m.name, strategy: 'skipped', touched: 0, deleted: 0, inserted: 0, ms: 0 });
+      continue;
+    }
+    const change = m.incremental ? await applyPartitions(client, m, byName) : await applyWhole(client, m, byName);
+    change.ms = Math.round(performance.now() - started);
+    if (change.touched > 0) dirty.add(m.name);
+    changes.push(change);
+  }
+  return changes;
+}
+
+async function keyType(client: Client, m: Model, column: string): Promise<string> {
+  const { rows } = await client.query<{ t: string }>(
+    `select format_type(a.atttypid, a.atttypmod) as t from pg_attribute a
+      where a.attrelid = $1::regclass and a.attname = $2 and not a.attisdropped`,
+    [`${ident(publishedSchema(m.layer))}.${ident(m.name)}`, column],
+  );
+  if (!rows[0]) throw new Error(`${m.file}: @incremental key '${column}' is not a column of the model`);
+  return rows[0].t;
+}
+
+async function applyPartitions(client: Client, m: Model, byName: ReadonlyMap<string, Model>): Promise<ModelChange> {
+  await addScope(client, m, byName);
+  const column = m.incremental!.key;
+  const key = ident(column);
+  const table = `${ident(publishedSchema(m.layer))}.${ident(m.name)}`;
+  const type = await keyType(client, m, column);
+  const { rows } = await client.query<{ keys: unknown[] | null }>(`select array_agg(${key}) as keys from ${touchedTable(m.name)}`);
+  const keys = rows[0]?.keys ?? [];
+  if (keys.length === 0) return { model: m.name, strategy: 'partitions', touched: 0, deleted: 0, inserted: 0, ms: 0 };
+  // The key list goes in as a constant array so the planner pushes `key = any(...)` into the model's
+  // CTEs (through GROUP BY and PARTITION BY on the key) and reaches the indexes.
+  const deleted = await client.query(`delete from ${table} where ${key} = any($1::${type}[])`, [keys]);
+  const inserted = await client.query(
+    `insert into ${table} select * from (${compileModel(m, byName, RAW_SCHEMA, publishedSchema)}) model where model.${key} = any($1::${type}[])`,
+    [keys],
+  );
+  return { model: m.name, strategy: 'partitions', touched: keys.length, deleted: deleted.rowCount ?? 0, inserted: inserted.rowCount ?? 0, ms: 0 };
+}
+
+async function applyWhole(client: Client, m: Model, byName: ReadonlyMap<string, Model>): Promise<ModelChange> {
+  const table = `${ident(publishedSchema(m.layer))}.${ident(m.name)}`;
+  const pk = touchKey(m).map(ident);
+  const fresh = ident(`fresh_${m.name}`);
+  const gone = ident(`gone_${m.name}`);
+  const came = ident(`came_${m.name}`);
+  await client.query(`create temp table ${fresh} on commit drop as ${compileModel(m, byName, RAW_SCHEMA, publishedSchema)}`);
+  await client.query(`create temp table ${gone} on commit drop as select * from ${table} except all select * from ${fresh}`);
+  await client.query(`create temp table ${came} on commit drop as select * from ${fresh} except all select * from ${table}`);
+  const match = pk.map((c) => `t.${c} = g.${c}`).join(' and ');
+  const deleted = await client.query(`delete from ${table} t using ${gone} g where ${match}`);
+  const inserted = await client.query(`insert into ${table} select * from ${came}`);
+  const touched = await client.query(
+    `insert into ${touchedTable(m.name)} (${pk.join(', ')}) select ${pk.join(', ')} from ${gone} union select ${pk.join(', ')} from ${came}`,
+  );
+  return { model: m.name, strategy: 'whole', touched: touched.rowCount ?? 0, deleted: deleted.rowCount ?? 0, inserted: inserted.rowCount ?? 0, ms: 0 };
+}
