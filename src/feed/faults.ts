@@ -11,6 +11,9 @@ import type { Client } from '../db/connection.ts';
 import { bucketText, sourceRank, type Granularity } from './cut.sql.ts';
 import { MANIFEST_FILE, readManifest, sha256File, writeManifest, type LandedBatch } from './manifest.ts';
 
+/** Fault copies of a batch are named `<id>~dup` and `<id>~changed`; the simulator removes them before writing a feed. */
+export const FAULT_COPY_MARK = '~';
+
 export const FAULTS = ['duplicate-batch', 'changed-batch', 'corrupt-row', 'truncated-file', 'late-update', 'early-update'] as const;
 export type Fault = (typeof FAULTS)[number];
 
@@ -58,7 +61,7 @@ export async function injectRowFaults(client: Client, s: string, g: Granularity,
 
 /** The batch in the middle of the feed, where delivery faults are placed. */
 function middle(batches: LandedBatch[], offset: number): LandedBatch {
-  const days = batches.filter((b) => b.manifest.seq !== null && b.manifest.seq > 0);
+  const days = batches.filter((b) => b.manifest.seq !== null && b.manifest.seq > 0 && !path.basename(b.dir).includes(FAULT_COPY_MARK));
   const withFiles = days.filter((b) => b.manifest.files.length > 0);
   const pick = withFiles[Math.min(withFiles.length - 1, Math.floor(withFiles.length / 2) + offset)];
   if (!pick) throw new Error('fault injection needs batches with files');

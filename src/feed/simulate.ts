@@ -15,7 +15,7 @@ import { formatField } from '../generate/csvWriter.ts';
 import type { Logger } from '../log.ts';
 import { sourceByName, type SourceSpec } from '../sources/index.ts';
 import { bucketText, cutStatements, emissionsQuery, FEED_SOURCE_ORDER, type Granularity } from './cut.sql.ts';
-import { corruptOrderId, injectDeliveryFaults, injectRowFaults, type Fault } from './faults.ts';
+import { corruptOrderId, FAULT_COPY_MARK, injectDeliveryFaults, injectRowFaults, type Fault } from './faults.ts';
 import { FEED_FORMAT, listBatches, MANIFEST_FILE, REFERENCE_BATCH_ID, writeManifest, type ManifestFile } from './manifest.ts';
 import { loadSnapshot, type SnapshotFile } from './snapshot.ts';
 
@@ -133,6 +133,10 @@ export async function simulateFeed(pool: Pool, opts: SimulateOptions): Promise<S
     const periods = [REFERENCE_BATCH_ID, ...periodRows.map((r) => r.id)];
 
     await fs.mkdir(opts.landingDir, { recursive: true });
+    // Fault copies left by an earlier simulation are not part of this feed.
+    for (const d of await fs.readdir(opts.landingDir)) {
+      if (d.includes(FAULT_COPY_MARK)) await fs.rm(path.join(opts.landingDir, d), { recursive: true, force: true });
+    }
     const cursor = client.query(new Cursor<EmissionRow>(emissionsQuery(s, specs)));
     const read = (): Promise<EmissionRow[]> => cursor.read(2000);
     let buffer = await read();

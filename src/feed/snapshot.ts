@@ -33,8 +33,12 @@ function copyText(v: string | undefined): string {
   return v.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'));
 }
 
-/** csv-parse's `raw` ends with all or part of the record delimiter ('\n', '\r' or '\r\n'): cut it, the writer adds the file's own. */
-const RECORD_END = /\r?\n?$/;
+/**
+ * csv-parse's `raw` carries parts of the record delimiters (with CRLF, the '\r' at the end and the
+ * '\n' at the start of the next record): cut them, the writer adds the file's own line ending. A
+ * record cannot begin or end with a line break of its own (inside quotes it would end in a quote).
+ */
+const RECORD_END = /^[\r\n]+|[\r\n]+$/g;
 
 class RecordsToSnapshotCopy extends Transform {
   header: { raw: string; positions: number[] } | undefined;

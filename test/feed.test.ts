@@ -1,0 +1,152 @@
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import fs from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { corruptOrderId } from '../src/feed/faults.ts';
+import { BatchError, listBatches, MANIFEST_FILE } from '../src/feed/manifest.ts';
+import type { Context } from '../src/pipeline/context.ts';
+import { incrementalStep, simulateStep } from '../src/pipeline/feed.ts';
+import { audited } from '../src/pipeline/steps.ts';
+import { verifyStep } from '../src/pipeline/verify.ts';
+import { FEED_WINDOW, writeFeedFixture } from './fixtures/feed.ts';
+import { openTestWarehouse, type TestWarehouse } from './helpers/db.ts';
+
+const ALL_FAULTS = ['duplicate-batch', 'changed-batch', 'corrupt-row', 'truncated-file', 'late-update', 'early-update'] as const;
+
+/** Every published table's rows, hashed: proves that a refused batch changed nothing. */
+async function warehouseFingerprint(ctx: Context): Promise<string> {
+  const { rows } = await ctx.db.pool.query<{ t: string }>(
+    `select table_schema || '.' || table_name as t from information_schema.tables
+      where table_schema in ('raw', 'staging', 'warehouse', 'marts') order by 1`,
+  );
+  const parts: string[] = [];
+  for (const { t } of rows) {
+    const r = await ctx.db.pool.query<{ h: string }>(`select md5(coalesce(string_agg(x::text, '|' order by x::text), '')) as h from ${t} x`);
+    parts.push(`${t}:${r.rows[0]!.h}`);
+  }
+  return parts.join(',');
+}
+
+const ledgerCount = async (ctx: Context) => Number((await ctx.db.pool.query('select count(*) as n from audit.feed_batches')).rows[0].n);
+
+describe('daily feed: simulate, apply incrementally, equal to a full load', () => {
+  let wh: TestWarehouse;
+  let ctx: Context;
+  let dataDir: string;
+  let landingDir: string;
+  const simulate = (faults: readonly (typeof ALL_FAULTS)[number][]) =>
+    simulateStep(ctx, { dataDir, landingDir, granularity: 'day', seed: 5, faults });
+  const apply = (opts: { batchId?: string; allowGaps?: boolean } = {}) =>
+    audited(ctx, 'run --incremental', landingDir, (runId) => incrementalStep(ctx, runId, { landingDir, ...opts }));
+
+  before(async () => {
+    wh = await openTestWarehouse('feed');
+    ctx = wh.ctx;
+    dataDir = await writeFeedFixture();
+    landingDir = await fs.mkdtemp(path.join(tmpdir(), 'olist-landing-'));
+  });
+  after(async () => {
+    await wh?.close();
+    rmSync(landingDir, { recursive: true, force: true });
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  test('simulate writes one batch per day, each with a manifest, the same bytes for the same options', async () => {
+    const first = await simulate(ALL_FAULTS);
+    const batches = await listBatches(landingDir);
+    assert.equal(batches[0]!.manifest.batchId, 'reference');
+    assert.deepEqual(batches[0]!.manifest.files.map((f) => f.source).sort(), ['category_translation', 'geolocation', 'products', 'sellers'].sort().filter((s) => batches[0]!.manifest.files.some((f) => f.source === s)));
+    assert.equal(batches[1]!.manifest.batchId, FEED_WINDOW.from);
+    assert.equal(batches[1]!.manifest.previous, 'reference');
+    // every day from the first purchase to the last event has a batch, quiet days included
+    const days = batches.filter((b) => b.manifest.seq! > 0 && !b.dir.includes('~'));
+    assert.equal(days.length, first.batches - 1);
+    const manifests = JSON.stringify(batches.map((b) => b.manifest));
+    await simulate(ALL_FAULTS);
+    assert.equal(JSON.stringify((await listBatches(landingDir)).map((b) => b.manifest)), manifests);
+  });
+
+  test('a changed batch under a used id is refused loudly and changes nothing', async () => {
+    await assert.rejects(apply(), (err: Error) => err instanceof BatchError && /~changed reuses the id of a batch already applied/.test(err.message));
+    const before = await warehouseFingerprint(ctx);
+    const applied = await ledgerCount(ctx);
+    await assert.rejects(apply(), /reuses the id/);
+    assert.equal(await warehouseFingerprint(ctx), before);
+    assert.equal(await ledgerCount(ctx), applied);
+    rmSync(readdirSync(landingDir).map((d) => path.join(landingDir, d)).find((d) => d.endsWith('~changed'))!, { recursive: true });
+  });
+
+  test('a truncated file fails its batch with the file named; nothing of the batch is applied', async () => {
+    const before = await warehouseFingerprint(ctx);
+    const applied = await ledgerCount(ctx);
+    await assert.rejects(apply(), (err: Error) => err instanceof BatchError && /olist_\w+\.csv does not match its manifest .*truncated/.test(err.message));
+    assert.equal(await warehouseFingerprint(ctx), before);
+    assert.equal(await ledgerCount(ctx), applied);
+    // the transfer is redone (the same feed, without the cut)
+    await simulate(ALL_FAULTS.filter((f) => f !== 'truncated-file' && f !== 'changed-batch'));
+  });
+
+  test('the rest of the feed applies: the duplicate is a no-op, the corrupt row quarantined, the late update stale, the early one parked then applied', async () => {
+    const { result } = await apply();
+    assert.equal(result.pending.length, 0);
+    assert.ok(result.alreadyApplied.length >= 1, 'the batch delivered twice is recognised');
+    const corrupt = await ctx.db.pool.query(
+      `select r.column_name, r.reason, r.line::int from audit.rejected_rows r join audit.runs u using (run_id) where u.batch_id is not null and r.record_key = $1`,
+      [corruptOrderId(5)],
+    );
+    assert.equal(corrupt.rows.length, 1);
+    assert.equal(corrupt.rows[0].column_name, 'order_purchase_timestamp');
+    const totals = await ctx.db.pool.query(
+      'select sum(rows_stale)::int as stale, sum(rows_parked)::int as parked, bool_and(rows_read = rows_loaded + rows_rejected) as accounted from audit.feed_batches',
+    );
+    assert.ok(totals.rows[0].stale >= 1, 'the late update was recognised as older');
+    assert.ok(totals.rows[0].parked >= 1, 'the early update was parked');
+    assert.equal(totals.rows[0].accounted, true);
+    assert.equal(Number((await ctx.db.pool.query('select count(*) as n from audit.parked_rows')).rows[0].n), 0, 'no row is left parked');
+  });
+
+  test('replay equivalence: every table equals one full load of the same files', async () => {
+    const { result } = await audited(ctx, 'verify', dataDir, (runId) => verifyStep(ctx, runId, dataDir));
+    const different = result.tables.filter((t) => !t.equal).map((t) => `${t.table} (${t.publishedRows} vs ${t.rebuiltRows})`);
+    assert.deepEqual(different, []);
+    assert.equal(result.tables.length, 34);
+    const orders = result.tables.find((t) => t.table === 'warehouse.order_fulfillment_fact')!;
+    assert.equal(orders.publishedRows, 105);
+  });
+
+  test('verify notices a single changed value', async () => {
+    await ctx.db.pool.query(`update marts.daily_revenue set gmv = gmv + 0.01 where day = (select min(day) from marts.daily_revenue)`);
+    const { result } = await audited(ctx, 'verify', null, (runId) => verifyStep(ctx, runId));
+    assert.deepEqual(result.tables.filter((t) => !t.equal).map((t) => t.table), ['marts.daily_revenue']);
+    await ctx.db.pool.query(`update marts.daily_revenue set gmv = gmv - 0.01 where day = (select min(day) from marts.daily_revenue)`);
+  });
+
+  test('rerunning applies nothing and changes nothing', async () => {
+    const before = await warehouseFingerprint(ctx);
+    const { result } = await apply();
+    assert.equal(result.applied.length, 0);
+    assert.equal(await warehouseFingerprint(ctx), before);
+  });
+
+  test('a batch with a gap before it waits; --allow-gaps applies it', async () => {
+    const days = (await listBatches(landingDir)).filter((b) => b.manifest.seq! > 0 && !b.dir.includes('~'));
+    const last = days.at(-1)!;
+    // the next two days arrive, the first of them without its manifest (still being written)
+    const next1 = path.join(landingDir, '2099-01-01');
+    const next2 = path.join(landingDir, '2099-01-02');
+    await fs.mkdir(next1);
+    await fs.mkdir(next2);
+    const manifest = (id: string, seq: number, previous: string) => ({ format: 'olist-feed/1', batchId: id, seq, previous, granularity: 'day', periodStart: `${id} 00:00:00`, files: [] });
+    const { writeManifest } = await import('../src/feed/manifest.ts');
+    await writeManifest(next2, manifest('2099-01-02', last.manifest.seq! + 2, '2099-01-01') as never);
+    const { result } = await apply();
+    assert.equal(result.applied.length, 0);
+    assert.deepEqual(result.waiting, { batchId: '2099-01-02', missing: '2099-01-01' });
+    const gapped = await apply({ allowGaps: true });
+    assert.deepEqual(gapped.result.applied.map((b) => b.batchId), ['2099-01-02']);
+    assert.equal(existsSync(path.join(next1, MANIFEST_FILE)), false);
+    rmSync(next1, { recursive: true });
+  });
+});
