@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -148,5 +149,108 @@ describe('daily feed: simulate, apply incrementally, equal to a full load', () =
     assert.deepEqual(gapped.result.applied.map((b) => b.batchId), ['2099-01-02']);
     assert.equal(existsSync(path.join(next1, MANIFEST_FILE)), false);
     rmSync(next1, { recursive: true });
+  });
+
+  test('dead-letter replay: a quarantined row exported, fixed by hand, sealed and applied exactly once', async () => {
+    const { rows: refs } = await ctx.db.pool.query('select product_id, seller_id from raw.order_items limit 1');
+    const { product_id: product, seller_id: seller } = refs[0];
+    const order = 'ab'.repeat(16);
+    const customer = 'cd'.repeat(16);
+    const dir = path.join(landingDir, 'correction-setup');
+    await fs.mkdir(dir);
+    await fs.writeFile(path.join(dir, 'olist_customers_dataset.csv'), `"customer_id","customer_unique_id","customer_zip_code_prefix","customer_city","customer_state"\n${customer},${'ef'.repeat(16)},"01037",sao paulo,SP\n`);
+    await fs.writeFile(path.join(dir, 'olist_orders_dataset.csv'), `"order_id","customer_id","order_status","order_purchase_timestamp","order_approved_at","order_delivered_carrier_date","order_delivered_customer_date","order_estimated_delivery_date"\n${order},${customer},created,2018-01-20 10:00:00,,,,2018-02-10 00:00:00\n`);
+    // a negative price: the item is quarantined, the order lands without it
+    await fs.writeFile(path.join(dir, 'olist_order_items_dataset.csv'), `"order_id","order_item_id","product_id","seller_id","shipping_limit_date","price","freight_value"\n${order},1,${product},${seller},2018-01-25 10:00:00,-49.90,12.00\n`);
+    const { sealBatch, exportRejected } = await import('../src/feed/corrections.ts');
+    await sealBatch(dir);
+    const first = await apply();
+    const applied = first.result.applied.find((b) => b.batchId === 'correction-setup')!;
+    assert.deepEqual([applied.rowsRead, applied.rowsLoaded, applied.rowsRejected], [3, 2, 1]);
+    const items = async () => Number((await ctx.db.pool.query('select items from warehouse.order_fulfillment_fact where order_id = $1', [order])).rows[0].items);
+    assert.equal(await items(), 0);
+
+    const exported = await exportRejected(ctx.db.pool, applied.runId, landingDir);
+    assert.deepEqual(exported.files, [{ file: 'olist_order_items_dataset.csv', rows: 1 }]);
+    const itemsFile = path.join(exported.dir, 'olist_order_items_dataset.csv');
+    const text = await fs.readFile(itemsFile, 'utf8');
+    assert.match(text, /-49\.90/);
+    // not sealed yet: nothing picks it up
+    assert.equal((await apply()).result.applied.length, 0);
+    await fs.writeFile(itemsFile, text.replace('-49.90', '49.90'));
+    await sealBatch(exported.dir);
+    const second = await apply();
+    assert.deepEqual(second.result.applied.map((b) => [b.batchId, b.rowsLoaded, b.rowsRejected]), [[exported.batchId, 1, 0]]);
+    assert.equal(await items(), 1);
+    const revenue = await ctx.db.pool.query('select gmv::text from marts.daily_revenue where day = $1', ['2018-01-20']);
+    assert.ok(Number(revenue.rows[0].gmv) >= 61.9);
+    // exactly once: the same correction again is a no-op, a changed one under its id is refused
+    assert.equal((await apply()).result.applied.length, 0);
+    const { result } = await audited(ctx, 'verify', null, (runId) => verifyStep(ctx, runId));
+    assert.deepEqual(result.tables.filter((t) => !t.equal).map((t) => t.table), []);
+  });
+});
+
+describe('daily feed: kill -9 in the middle of a batch', () => {
+  let wh: TestWarehouse;
+  let dataDir: string;
+  let landingDir: string;
+
+  before(async () => {
+    wh = await openTestWarehouse('feed_kill');
+    dataDir = await writeFeedFixture();
+    landingDir = await fs.mkdtemp(path.join(tmpdir(), 'olist-landing-kill-'));
+    await simulateStep(wh.ctx, { dataDir, landingDir, granularity: 'day', seed: 1, faults: [] });
+  });
+  after(async () => {
+    await wh?.close();
+    rmSync(landingDir, { recursive: true, force: true });
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  test('a batch killed mid-transaction leaves nothing; the rerun gives the same warehouse as an uninterrupted run', async () => {
+    const ctx = wh.ctx;
+    await audited(ctx, 'run --incremental', landingDir, (runId) => incrementalStep(ctx, runId, { landingDir, maxBatches: 3 }));
+    const before = await warehouseFingerprint(ctx);
+    const applied = await ledgerCount(ctx);
+    // Hold a lock on a mart so the next batch blocks inside its transaction, after its raw merge
+    // and the facts (the marts come last).
+    const blocker = await ctx.db.pool.connect();
+    await blocker.query('begin');
+    await blocker.query('lock table marts.daily_revenue in access exclusive mode');
+    const child = spawn(process.execPath, [path.resolve('bin/olist.js'), 'run', '--incremental', '--max-batches', '1'], {
+      env: { ...process.env, DATABASE_URL: wh.db.url, OLIST_LANDING_DIR: landingDir, OLIST_HOME: landingDir + '-home', LOG_LEVEL: 'silent' },
+      stdio: 'ignore',
+    });
+    try {
+      let waiting = 0;
+      for (let i = 0; i < 600 && waiting === 0; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        const { rows } = await ctx.db.pool.query(
+          `select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query ilike '%daily_revenue%'`,
+        );
+        waiting = rows[0].n;
+      }
+      assert.equal(waiting, 1, 'the batch reached the locked mart inside its transaction');
+      child.kill('SIGKILL');
+      await new Promise((r) => child.once('exit', r));
+    } finally {
+      await blocker.query('rollback');
+      blocker.release();
+    }
+    // the server ends the dead client's transaction; wait for its backends to go
+    for (let i = 0; i < 100; i++) {
+      const { rows } = await ctx.db.pool.query(`select count(*)::int as n from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid() and application_name = ''`);
+      if (rows[0].n <= ctx.db.pool.totalCount) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(await ledgerCount(ctx), applied, 'the killed batch has no ledger row');
+    assert.equal(await warehouseFingerprint(ctx), before, 'the killed batch changed nothing');
+    const { result } = await audited(ctx, 'run --incremental', landingDir, (runId) => incrementalStep(ctx, runId, { landingDir }));
+    assert.equal(result.pending.length, 0);
+    const abandoned = await ctx.db.pool.query(`select count(*)::int as n from audit.runs where status = 'failed' and error like 'abandoned%'`);
+    assert.ok(abandoned.rows[0].n >= 1, 'the killed run is closed as abandoned');
+    const verified = await audited(ctx, 'verify', dataDir, (runId) => verifyStep(ctx, runId, dataDir));
+    assert.deepEqual(verified.result.tables.filter((t) => !t.equal).map((t) => t.table), []);
   });
 });

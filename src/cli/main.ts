@@ -12,10 +12,10 @@ import { locateData } from '../pipeline/demoData.ts';
 import { createProgress, progressMode } from '../pipeline/progress.ts';
 import { runPipeline } from '../pipeline/run.ts';
 import { audited, checkStep, GateFailedError, ingestStep, publishStep, transformStep, type FileSummary } from '../pipeline/steps.ts';
-import { incrementalStep, simulateStep } from '../pipeline/feed.ts';
+import { exportRejectedStep, incrementalStep, sealCorrectionStep, simulateStep } from '../pipeline/feed.ts';
 import { verifyStep } from '../pipeline/verify.ts';
 import { BatchError } from '../feed/manifest.ts';
-import type { FeedRunResult } from '../feed/apply.ts';
+import { pendingBatches, type FeedRunResult } from '../feed/apply.ts';
 import { FAULTS, type Fault } from '../feed/faults.ts';
 import { projectPath } from '../paths.ts';
 import { createOutput, n, table, type Output } from './output.ts';
@@ -103,6 +103,17 @@ async function runIncremental(config: Config, log: Logger, out: Output, opts: In
     );
     out.result({ ok: true, runId, landingDir, ...result }, () => feedSummary(result));
   });
+}
+
+async function feedStatus(ctx: Context, limit: number) {
+  const { rows: applied } = await ctx.db.pool.query<{ batch_id: string; applied_at: string; rows_read: string; rows_rejected: string; rows_parked: string; rows_stale: string; duration_ms: number }>(
+    `select batch_id, applied_at::text, rows_read, rows_rejected, rows_parked, rows_stale, duration_ms
+       from audit.feed_batches order by applied_at desc, batch_id desc limit $1`,
+    [limit],
+  );
+  const { rows: parked } = await ctx.db.pool.query<{ n: number }>('select count(*)::int as n from audit.parked_rows');
+  const pending = (await pendingBatches(ctx.db.pool, ctx.config.landingDir)).map((b) => b.manifest.batchId);
+  return { landingDir: ctx.config.landingDir, applied, pending, parkedRows: parked[0]!.n };
 }
 
 async function headline(ctx: Context): Promise<Record<string, string | null>> {
@@ -300,9 +311,38 @@ program
     }),
   );
 
+const feedCmd = program.command('feed').description('dead-letter replay of quarantined rows through the feed');
+feedCmd
+  .command('export-rejected')
+  .description('write the rows a run (a feed batch or a full load) quarantined as an unsealed correction batch in the landing directory')
+  .requiredOption('--run <id>', 'the run whose rejected rows to export (see `olist status`)')
+  .option('--landing-dir <dir>', 'default OLIST_LANDING_DIR')
+  .action(
+    action(async ({ config, log, out }, opts: { run: string; landingDir?: string }) => {
+      await withContext(config, log, async (ctx) => {
+        const r = await exportRejectedStep(ctx, Number(opts.run), path.resolve(opts.landingDir ?? config.landingDir));
+        out.result({ ok: true, ...r }, () =>
+          [
+            `wrote ${r.files.map((f) => `${f.rows} row(s) of ${f.file}`).join(', ')} into ${r.dir}`,
+            `fix them there, then \`olist feed seal ${r.dir}\`: the next \`olist run --incremental\` applies ${r.batchId} exactly once`,
+          ].join('\n'),
+        );
+      });
+    }),
+  );
+feedCmd
+  .command('seal <dir>')
+  .description('write the manifest of a fixed correction folder, which makes it a batch')
+  .action(
+    action(async ({ out }, dir: string) => {
+      const m = await sealCorrectionStep(path.resolve(dir));
+      out.result({ ok: true, manifest: m }, () => `sealed ${m.batchId}: ${m.files.map((f) => `${f.rows} row(s) of ${f.name}`).join(', ')}`);
+    }),
+  );
+
 program
   .command('status')
-  .description('show the last runs and their row counts')
+  .description('show the last runs, the last feed batches applied and the pending ones')
   .option('-n, --limit <n>', 'number of runs', '10')
   .action(
     action(async ({ config, log, out }, opts: { limit: string }) => {
@@ -315,13 +355,23 @@ program
             group by r.run_id, p.run_id order by r.run_id desc limit $1`,
           [Number(opts.limit)],
         );
-        out.result({ ok: true, runs: rows }, () =>
-          rows.length === 0
-            ? 'no runs yet: try `olist run`'
-            : table(
-                rows.map((r) => [r.run_id, r.command, r.status, r.started_at.slice(0, 19), r.seconds ?? '-', n(r.rows_read), n(r.rows_loaded), n(r.rows_rejected), r.published ? 'yes' : '', (r.error ?? '').slice(0, 60)]),
-                ['run', 'command', 'status', 'started', 'sec', 'read', 'loaded', 'rejected', 'published', 'error'],
-              ),
+        const feed = await feedStatus(ctx, Number(opts.limit));
+        out.result({ ok: true, runs: rows, feed }, () =>
+          [
+            rows.length === 0
+              ? 'no runs yet: try `olist run`'
+              : table(
+                  rows.map((r) => [r.run_id, r.command, r.status, r.started_at.slice(0, 19), r.seconds ?? '-', n(r.rows_read), n(r.rows_loaded), n(r.rows_rejected), r.published ? 'yes' : '', (r.error ?? '').slice(0, 60)]),
+                  ['run', 'command', 'status', 'started', 'sec', 'read', 'loaded', 'rejected', 'published', 'error'],
+                ),
+            ...(feed.applied.length > 0
+              ? ['', 'feed batches applied (newest first):', table(
+                  feed.applied.map((b) => [b.batch_id, b.applied_at.slice(0, 19), n(b.rows_read), n(b.rows_rejected), n(b.rows_parked), n(b.rows_stale), `${b.duration_ms} ms`]),
+                  ['batch', 'applied', 'read', 'rejected', 'parked', 'stale', 'time'],
+                )]
+              : []),
+            `feed: ${feed.pending.length} batch(es) pending in ${feed.landingDir}${feed.pending.length ? ` (${feed.pending[0]} .. ${feed.pending.at(-1)})` : ''}; ${feed.parkedRows} row(s) parked`,
+          ].join('\n'),
         );
       });
     }),

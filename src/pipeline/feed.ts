@@ -4,6 +4,8 @@
  * that the result equals a full build (verify.ts).
  */
 import { applyPendingBatches, type FeedRunResult, type BatchOutcome } from '../feed/apply.ts';
+import { exportRejected, sealBatch, type ExportedCorrection } from '../feed/corrections.ts';
+import type { Manifest } from '../feed/manifest.ts';
 import { simulateFeed, type SimulateOptions, type SimulateResult } from '../feed/simulate.ts';
 import { RAW_BUILD_SCHEMA, RAW_SCHEMA } from '../ingest/ingest.ts';
 import { rawTableDdl } from '../ingest/rawTable.ts';
@@ -66,3 +68,13 @@ export async function incrementalStep(ctx: Context, runId: number, opts: Increme
   return { ...result, bootstrapped };
 }
 
+
+/** Dead-letter replay, step one: a run's quarantined rows as an unsealed correction batch. */
+export async function exportRejectedStep(ctx: Context, runId: number, landingDir: string): Promise<ExportedCorrection> {
+  return exportRejected(ctx.db.pool, runId, landingDir);
+}
+
+/** Dead-letter replay, step two: seal the fixed folder so the next incremental run applies it. */
+export async function sealCorrectionStep(dir: string): Promise<Manifest> {
+  return sealBatch(dir);
+}

@@ -55,10 +55,9 @@ function compileScope(sql: string, model: Model, byName: ReadonlyMap<string, Mod
 /** Empty `touched_<model>` tables (session temporary, dropped at commit) typed like the model's key columns. */
 export async function createTouchedTables(client: Client, models: readonly Model[]): Promise<void> {
   for (const m of models) {
-    const cols = touchKey(m).map(ident).join(', ');
-    await client.query(
-      `create temp table ${ident(`touched_${m.name}`)} on commit drop as select ${cols} from ${ident(publishedSchema(m.layer))}.${ident(m.name)} limit 0`,
-    );
+    // Types from the catalog, so that no model table is locked before the batch reaches it.
+    const cols = await Promise.all(touchKey(m).map(async (c) => `${ident(c)} ${await keyType(client, m, c)}`));
+    await client.query(`create temp table ${ident(`touched_${m.name}`)} (${cols.join(', ')}) on commit drop`);
   }
 }
 
