@@ -7,6 +7,8 @@
  * Flags: --scales 1,10   --runs N (median of N)   --skip-pandas   --pandas-scales 1,10
  *        --data-dir DIR (scale-1 Kaggle files)   --python PATH   --no-generator-speed
  *        --quiet-load L --quiet-wait S (before each measurement wait up to S s for load avg < L)
+ *        --feed-scales 1,10 (the daily feed, bench/feed.ts)   --feed-only   --no-feed   --no-feed-replay
+ *        --feed-week YYYY-MM-DD (first day of the typical week, default 2018-03-05)
  *
  * It runs against the warehouse of OLIST_HOME (default <tmp>/olist-bench, embedded server on
  * OLIST_PG_PORT, default 54361) or DATABASE_URL, and REPLACES what is published there.
@@ -18,6 +20,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { copyFloor, probeModes, type FloorResult } from './copyFloor.ts';
+import { feedBench } from './feed.ts';
 import { execFileSync } from 'node:child_process';
 import { loadAverage, measure, median, parseJsonOut, parseLogs, waitForQuiet, type LogLine, type Measured } from './measure.ts';
 
@@ -44,10 +47,14 @@ interface Options {
   generatorSpeed: boolean;
   quietLoad: number;
   quietWaitS: number;
+  feedScales: number[];
+  feedOnly: boolean;
+  feedReplay: boolean;
+  feedWeek: string;
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { scales: [1, 10], runs: 1, skipPandas: false, pandasScales: null, dataDir: null, python: null, generatorSpeed: true, quietLoad: 1, quietWaitS: 120 };
+  const o: Options = { scales: [1, 10], runs: 1, skipPandas: false, pandasScales: null, dataDir: null, python: null, generatorSpeed: true, quietLoad: 1, quietWaitS: 120, feedScales: [1, 10], feedOnly: false, feedReplay: true, feedWeek: '2018-03-05' };
   const nums = (v: string | undefined, flag: string): number[] => {
     const xs = (v ?? '').split(',').map(Number);
     if (xs.length === 0 || xs.some((x) => !(x > 0))) throw new Error(`${flag} wants a comma-separated list of positive numbers`);
@@ -67,6 +74,11 @@ function parseArgs(argv: string[]): Options {
       case '--no-generator-speed': o.generatorSpeed = false; break;
       case '--quiet-load': o.quietLoad = Number(value()); break;
       case '--quiet-wait': o.quietWaitS = Number(value()); break;
+      case '--feed-scales': o.feedScales = nums(value(), flag); break;
+      case '--feed-only': o.feedOnly = true; break;
+      case '--no-feed': o.feedScales = []; break;
+      case '--no-feed-replay': o.feedReplay = false; break;
+      case '--feed-week': o.feedWeek = value(); break;
       case '--help': case '-h':
         process.stdout.write(`usage: npm run bench -- [--scales 1,10] [--runs N] [--skip-pandas] [--pandas-scales 1] [--data-dir DIR] [--python PATH] [--no-generator-speed] [--quiet-load 1] [--quiet-wait 120]\n`);
         process.exit(0);
@@ -514,8 +526,13 @@ async function main(): Promise<void> {
   const git = gitState();
   say(`code: ${git.commit ?? 'unknown commit'}${git.dirty.length ? ` + ${git.dirty.length} uncommitted change(s) in src/sql/bin` : ''}`);
   const results: ScaleResult[] = [];
-  for (const scale of opts.scales) results.push(await benchScale(scale, opts, url, python, kaggleDir));
-  const text = report(results, opts.runs, git);
+  if (!opts.feedOnly) for (const scale of opts.scales) results.push(await benchScale(scale, opts, url, python, kaggleDir));
+  const feed: Record<string, unknown>[] = [];
+  for (const scale of opts.feedScales) {
+    const dataDir = scale === 1 && kaggleDir ? kaggleDir : (await generated(scale)).dir;
+    feed.push(await feedBench({ root: ROOT, cli: CLI, env: CHILD_ENV, dataDir, scale, weekStart: opts.feedWeek, replay: opts.feedReplay && scale === 1, say }, url));
+  }
+  const text = opts.feedOnly ? '' : report(results, opts.runs, git);
   process.stdout.write(`\n${text}\n`);
   const dir = path.join(HOME, 'bench');
   await fs.mkdir(dir, { recursive: true });
@@ -523,7 +540,7 @@ async function main(): Promise<void> {
   await fs.writeFile(file, JSON.stringify({
     at: new Date().toISOString(),
     machine: { cores: os.cpus().length, cpu: os.cpus()[0]?.model, memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.platform()} ${os.release()}` },
-    code: git, options: opts, goals: GOALS, results,
+    code: git, options: opts, goals: GOALS, results, feed,
   }, null, 2));
   process.stdout.write(`\nresults: ${file}\n`);
 }

@@ -23,11 +23,12 @@ export function renderDataDictionary(models: readonly Model[]): string {
   for (const spec of SOURCES) out.push(...renderSource(spec));
   out.push('## Models', '', 'Built in dependency order from `sql/models/<layer>/<model>.sql` into `<layer>.<model>`.', '');
   for (const layer of ['staging', 'warehouse', 'marts'] as const) {
-    out.push(`### ${layer}`, '', '| model | description | primary key | references | quality tests |', '|---|---|---|---|---|');
+    out.push(`### ${layer}`, '', '| model | description | primary key | references | quality tests | feed update |', '|---|---|---|---|---|---|');
     for (const m of models.filter((x) => x.layer === layer)) {
       const refs = m.references.map((r) => `${r.columns.join(', ')} → ${r.model}`).join('; ');
       const tests = m.directives.filter((d) => d.key === 'test').length;
-      out.push(`| \`${layer}.${m.name}\` | ${m.description ?? ''} | ${m.primaryKey?.join(', ') ?? ''} | ${refs} | ${tests || ''} |`);
+      const feed = m.incremental ? `partitions by \`${m.incremental.key}\`` : m.sources.length || m.refs.length ? `whole${m.incrementalWhen ? ' (when needed)' : ''}` : 'static';
+      out.push(`| \`${layer}.${m.name}\` | ${m.description ?? ''} | ${m.primaryKey?.join(', ') ?? ''} | ${refs} | ${tests || ''} | ${feed} |`);
     }
     out.push('');
   }
@@ -45,6 +46,11 @@ function renderSource(spec: SourceSpec): string[] {
   for (const fk of spec.foreignKeys ?? []) {
     lines.push(`References: ${fk.columns.join(', ')} → ${fk.references}.${fk.referencedColumns.join(', ')}.`);
   }
+  lines.push(
+    spec.feed.kind === 'reference'
+      ? 'Daily feed: reference file, sent whole in the reference batch; a batch carrying it replaces the table.'
+      : `Daily feed: change rows upserted by key${spec.feed.progress?.length ? `; a version with fewer of ${spec.feed.progress.join(', ')} filled never overwrites a newer one` : ''}${(spec.foreignKeys ?? []).some((f) => f.enforcedInSource) ? '; parked until its parent arrives' : ''} ([incremental.md](incremental.md)).`,
+  );
   lines.push('', '| column | source header | type | required | rule | description |', '|---|---|---|---|---|---|');
   for (const c of spec.columns) {
     const header = sourceHeader(c) === c.name ? '' : `\`${sourceHeader(c)}\``;

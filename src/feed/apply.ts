@@ -147,7 +147,7 @@ async function applyInTransaction(pool: Pool, batch: LandedBatch, runId: number,
   const specs = m.files.map((f) => sourceByName(f.source));
   let loads: FileLoadResult[] = [];
   if (specs.length > 0) {
-    loads = await ingestToBuild(pool, { runId, dataDir: batch.dir, log, sources: specs, schema: scratch, recordLoads: false, concurrency: 1 });
+    loads = await ingestToBuild(pool, { runId, dataDir: batch.dir, log, sources: specs, schema: scratch, recordLoads: false });
   } else {
     await pool.query(`drop schema if exists ${ident(scratch)} cascade; create schema ${ident(scratch)}`);
   }
@@ -173,7 +173,7 @@ async function applyInTransaction(pool: Pool, batch: LandedBatch, runId: number,
     const merges: SourceMerge[] = [];
     for (const spec of order) merges.push(await prepareSource(client, spec, scratch, m.batchId, inBatch.has(spec.name)));
     await collectScopesBefore(client, models);
-    for (const spec of order) await applySource(client, spec, scratch, inBatch.has(spec.name));
+    for (const [i, spec] of order.entries()) await applySource(client, spec, scratch, inBatch.has(spec.name), merges[i]!);
     const t2 = performance.now();
     // 3. The models, in place, partition by partition.
     const changedSources = new Set(merges.filter((x) => x.changed > 0).map((x) => x.source));

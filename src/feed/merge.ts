@@ -77,6 +77,15 @@ export async function prepareSource(client: Client, spec: SourceSpec, batchSchem
     return result;
   }
 
+  const newest = ident(`newest_${spec.name}`);
+  if (!inBatch) {
+    const { rows } = await client.query('select exists (select 1 from audit.parked_rows where source = $1) as any', [spec.name]);
+    if (!rows[0].any) {
+      // Nothing to merge; the empty table still answers the parking checks of the children.
+      await client.query(`create temp table ${newest} on commit drop as select r.*, false as _parked from ${raw(spec)} r limit 0`);
+      return result;
+    }
+  }
   // Candidates: this batch's rows plus every parked row of the source (tried again each batch).
   const incoming = ident(`incoming_${spec.name}`);
   await client.query(
@@ -91,7 +100,6 @@ export async function prepareSource(client: Client, spec: SourceSpec, batchSchem
   result.unparked = unparked.rowCount ?? 0;
 
   // The newest version of each key: most progress, then a fresh row over a parked one, then the later line.
-  const newest = ident(`newest_${spec.name}`);
   await client.query(
     `create temp table ${newest} on commit drop as
      select distinct on (${keys}) * from ${incoming} i
@@ -130,9 +138,9 @@ export async function prepareSource(client: Client, spec: SourceSpec, batchSchem
 }
 
 /** Writes what prepareSource decided into raw (after the incremental scopes saw the old state). */
-export async function applySource(client: Client, spec: SourceSpec, batchSchema: string, inBatch: boolean): Promise<void> {
+export async function applySource(client: Client, spec: SourceSpec, batchSchema: string, inBatch: boolean, prepared: SourceMerge): Promise<void> {
+  if (prepared.changed === 0) return;
   if (spec.feed.kind === 'reference') {
-    if (!inBatch) return;
     await client.query(`delete from ${raw(spec)}`);
     await client.query(`insert into ${raw(spec)} select * from ${ident(batchSchema)}.${ident(spec.name)}`);
     return;

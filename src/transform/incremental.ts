@@ -10,7 +10,8 @@
  *   indexes), so every row of a touched partition, medians and distinct counts included, is what a
  *   full build would give.
  * - A model without a key (small reference tables, the calendar) is recomputed whole when anything
- *   upstream changed, and only the rows that differ are deleted and inserted.
+ *   upstream changed (and its `-- @incremental_when:` query, if any, says the batch can change it),
+ *   and only the rows that differ are deleted and inserted.
  *
  * Scopes are evaluated twice: before the raw layer changes (the partitions rows are leaving) and
  * after the upstream models were updated (the partitions they arrive in). Foreign keys are checked
@@ -96,12 +97,22 @@ export async function applyModels(client: Client, models: readonly Model[], chan
       changes.push({ model: m.name, strategy: 'skipped', touched: 0, deleted: 0, inserted: 0, ms: 0 });
       continue;
     }
+    if (!m.incremental && m.incrementalWhen && !(await mayChange(client, m, byName))) {
+      changes.push({ model: m.name, strategy: 'skipped', touched: 0, deleted: 0, inserted: 0, ms: Math.round(performance.now() - started) });
+      continue;
+    }
     const change = m.incremental ? await applyPartitions(client, m, byName) : await applyWhole(client, m, byName);
     change.ms = Math.round(performance.now() - started);
     if (change.touched > 0) dirty.add(m.name);
     changes.push(change);
   }
   return changes;
+}
+
+/** `-- @incremental_when:` of a whole model: false means the batch cannot change it (the calendar when no date falls outside it). */
+async function mayChange(client: Client, m: Model, byName: ReadonlyMap<string, Model>): Promise<boolean> {
+  const { rows } = await client.query<{ v: boolean | null }>(`select (${compileScope(m.incrementalWhen!, m, byName)}) as v`);
+  return rows[0]?.v !== false;
 }
 
 async function keyType(client: Client, m: Model, column: string): Promise<string> {
@@ -112,6 +123,23 @@ async function keyType(client: Client, m: Model, column: string): Promise<string
   );
   if (!rows[0]) throw new Error(`${m.file}: @incremental key '${column}' is not a column of the model`);
   return rows[0].t;
+}
+
+/**
+ * The model's SQL with every ref partitioned by the same key (an order fact reading the staged
+ * orders, items, payments and reviews, all keyed by order_id) narrowed to the touched keys: a row
+ * of partition K is computed from the upstream rows of partition K only, which is what the shared
+ * key name declares. PostgreSQL cannot push `key = any(...)` through a LEFT JOIN into a grouped
+ * subquery on its own, so without this it would aggregate every order to keep a few.
+ */
+function partitionScoped(m: Model, byName: ReadonlyMap<string, Model>): Model {
+  const key = m.incremental!.key;
+  const sql = m.sql.replace(/\{\{\s*ref\(\s*'([a-z0-9_]+)'\s*\)\s*\}\}/g, (whole, name: string) => {
+    const dep = byName.get(name);
+    if (dep?.incremental?.key !== key) return whole;
+    return `(select * from ${whole} where ${ident(key)} = any($1))`;
+  });
+  return { ...m, sql };
 }
 
 async function applyPartitions(client: Client, m: Model, byName: ReadonlyMap<string, Model>): Promise<ModelChange> {
@@ -127,7 +155,7 @@ async function applyPartitions(client: Client, m: Model, byName: ReadonlyMap<str
   // CTEs (through GROUP BY and PARTITION BY on the key) and reaches the indexes.
   const deleted = await client.query(`delete from ${table} where ${key} = any($1::${type}[])`, [keys]);
   const inserted = await client.query(
-    `insert into ${table} select * from (${compileModel(m, byName, RAW_SCHEMA, publishedSchema)}) model where model.${key} = any($1::${type}[])`,
+    `insert into ${table} select * from (${compileModel(partitionScoped(m, byName), byName, RAW_SCHEMA, publishedSchema)}) model where model.${key} = any($1::${type}[])`,
     [keys],
   );
   return { model: m.name, strategy: 'partitions', touched: keys.length, deleted: deleted.rowCount ?? 0, inserted: inserted.rowCount ?? 0, ms: 0 };

@@ -30,6 +30,8 @@ export interface Model {
    * is recomputed whole and diffed when anything upstream changed (small and reference tables).
    */
   incremental?: { key: string; scopes: string[] };
+  /** For a model recomputed whole: a query returning whether this batch can change it at all (skipped when false). */
+  incrementalWhen?: string;
   /** Other directives (e.g. quality tests) kept verbatim for the modules that read them. */
   directives: { key: string; value: string }[];
   refs: string[];
@@ -43,11 +45,19 @@ const FK = /^([a-z0-9_,\s]+?)\s*->\s*([a-z0-9_]+)\s*\(([a-z0-9_,\s]+)\)$/;
 
 const list = (s: string) => s.split(',').map((x) => x.trim()).filter(Boolean);
 
+/** The SQL without its leading comment block (the header of directives). */
+function bodyOf(sql: string): string {
+  const lines = sql.split('\n');
+  const start = lines.findIndex((l) => l.trim() !== '' && !l.trim().startsWith('--'));
+  return start < 0 ? '' : lines.slice(start).join('\n');
+}
+
 export function parseModel(file: string, layer: ModelLayer, sql: string): Model {
   const model: Model = {
     name: path.basename(file, '.sql'), layer, file, sql, unique: [], indexes: [], references: [], directives: [],
-    refs: [...new Set([...sql.matchAll(REF)].map((m) => m[1]!))],
-    sources: [...new Set([...sql.matchAll(SOURCE)].map((m) => m[1]!))],
+    // Dependencies come from the query, not the header: a header's scope query may read the model itself.
+    refs: [...new Set([...bodyOf(sql).matchAll(REF)].map((m) => m[1]!))],
+    sources: [...new Set([...bodyOf(sql).matchAll(SOURCE)].map((m) => m[1]!))],
   };
   for (const line of sql.split('\n')) {
     const trimmed = line.trim();
@@ -68,6 +78,7 @@ export function parseModel(file: string, layer: ModelLayer, sql: string): Model 
         break;
       }
       case 'incremental': model.incremental = { key: value, scopes: model.incremental?.scopes ?? [] }; break;
+      case 'incremental_when': model.incrementalWhen = value; break;
       case 'incremental_scope':
         if (!model.incremental) throw new Error(`${file}: '@incremental_scope' needs an '@incremental: <key column>' line before it`);
         model.incremental.scopes.push(value);

@@ -1,6 +1,7 @@
 -- @primary_key: date_key
 -- @unique: date
 -- @index: year, month
+-- @incremental_when: select not exists (select 1 from {{ ref('time_dim') }}) or exists (select 1 from (select least(o.purchased_at, o.approved_at, o.delivered_carrier_at, o.delivered_customer_at, o.estimated_delivery_at) as lo, greatest(o.purchased_at, o.approved_at, o.delivered_carrier_at, o.delivered_customer_at, o.estimated_delivery_at) as hi from {{ ref('stg_orders') }} o where o.order_id in (select order_id from {{ touched('stg_orders') }}) union all select shipping_limit_date, shipping_limit_date from {{ ref('stg_order_items') }} where order_id in (select order_id from {{ touched('stg_order_items') }}) union all select least(review_creation_date, review_answer_timestamp), greatest(review_creation_date, review_answer_timestamp) from {{ ref('stg_order_reviews') }} where order_id in (select order_id from {{ touched('stg_order_reviews') }})) d where d.lo::date < (select min(date) from {{ ref('time_dim') }}) or d.hi::date > (select max(date) from {{ ref('time_dim') }}))
 -- @description: One row per calendar day (at least 2016-01-01..2018-12-31, widened to every date in the data) with ISO week, Brazilian national holidays and southern-hemisphere season.
 
 with orders as (
