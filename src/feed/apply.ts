@@ -13,6 +13,7 @@
 import { finishRun, startRun } from '../audit/runs.ts';
 import { ident, type Pool } from '../db/connection.ts';
 import { ingestToBuild } from '../ingest/ingest.ts';
+import { keepParseWorkersIdle } from '../ingest/parseWorkers.ts';
 import type { FileLoadResult } from '../ingest/loadFile.ts';
 import type { Logger } from '../log.ts';
 import { runQualityGate, storeGateResults } from '../quality/gate.ts';
@@ -88,6 +89,7 @@ export async function applyPendingBatches(pool: Pool, opts: ApplyOptions): Promi
     throw new BatchError(opts.batchId, `no complete batch with this id in ${opts.landingDir} (a folder without manifest.json is still being written)`);
   }
   await ensureRawKeyIndexes(pool, SOURCES);
+  keepParseWorkersIdle(60_000); // a thread start (~0.5 s under tsx) per batch would be the largest cost of a day
   for (const batch of batches) {
     const { batchId, checksum, previous } = batch.manifest;
     const known = applied.get(batchId);

@@ -8,7 +8,15 @@ import { startTsWorker } from './tsWorker.ts';
  */
 const ENTRY = new URL('./parseWorker.ts', import.meta.url);
 /** Long enough to bridge the gap between two files, short enough not to hold a heap for the rest of the run. */
-const IDLE_MS = 2_000;
+let idleMs = 2_000;
+
+/**
+ * How long an idle worker waits for its next file. A feed run loads a batch every second or so,
+ * with the merge and the models in between: it keeps its workers for the whole run.
+ */
+export function keepParseWorkersIdle(ms: number): void {
+  idleMs = ms;
+}
 
 interface Idle {
   worker: Worker;
@@ -37,7 +45,7 @@ function keep(worker: Worker): void {
   const timer = setTimeout(() => {
     forget(worker);
     void worker.terminate();
-  }, IDLE_MS);
+  }, idleMs);
   timer.unref();
   idle.push({ worker, timer });
 }

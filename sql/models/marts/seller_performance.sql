@@ -27,19 +27,32 @@ orders as (
 
 ),
 
+-- each item with its seller's natural key: the mart is keyed (and recomputed by the daily feed)
+-- by seller_id, so grouping on it lets a filter on a few sellers reach the seller_key index
+seller_sales as (
+
+    select
+        sellers.seller_id,
+        items.*
+    from items
+    inner join sellers
+        on sellers.seller_key = items.seller_key
+
+),
+
 -- item-level measures: an order with items from two sellers counts for both
 seller_items as (
 
     select
-        seller_key,
+        seller_id,
         count(distinct order_id) as orders,
         count(*) as items,
         coalesce(sum(item_total) filter (where is_revenue), 0) as gmv,
         -- late shipping: handed to the carrier after the item's deadline, among items handed over
         count(*) filter (where delivered_carrier_at is not null) as shipped_items,
         count(*) filter (where delivered_carrier_at > shipping_limit_date) as late_shipped_items
-    from items
-    group by seller_key
+    from seller_sales
+    group by seller_id
 
 ),
 
@@ -47,16 +60,16 @@ seller_items as (
 seller_orders as (
 
     select distinct
-        items.seller_key,
-        items.order_id
-    from items
+        seller_id,
+        order_id
+    from seller_sales
 
 ),
 
 seller_order_measures as (
 
     select
-        seller_orders.seller_key,
+        seller_orders.seller_id,
         avg(orders.review_score) as avg_review_score,
         count(*) filter (where orders.is_delivered) as delivered_orders,
         count(*) filter (where orders.is_delivered and not orders.is_late) as on_time_orders,
@@ -66,7 +79,7 @@ seller_order_measures as (
     from seller_orders
     inner join orders
         on orders.order_id = seller_orders.order_id
-    group by seller_orders.seller_key
+    group by seller_orders.seller_id
 
 ),
 
@@ -100,9 +113,9 @@ final as (
 
     from seller_items
     inner join sellers
-        on sellers.seller_key = seller_items.seller_key
+        on sellers.seller_id = seller_items.seller_id
     inner join seller_order_measures
-        on seller_order_measures.seller_key = seller_items.seller_key
+        on seller_order_measures.seller_id = seller_items.seller_id
 
 )
 
