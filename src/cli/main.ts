@@ -281,7 +281,8 @@ program
   .action(
     action(async ({ config, log, out }, opts: { dataDir?: string; landingDir?: string; from?: string; to?: string; granularity: 'day' | 'hour'; seed: string; fault: Fault[] }) => {
       await withContext(config, log, async (ctx) => {
-        const dataDir = path.resolve(opts.dataDir ?? config.dataDir);
+        // Like `run`: without the Kaggle files, the synthetic demo dataset is cut (and the output says so).
+        const dataDir = opts.dataDir ? path.resolve(opts.dataDir) : (await locateData(config, log, (l) => out.say(l), { allowGenerated: true })).dataDir;
         const landingDir = path.resolve(opts.landingDir ?? config.landingDir);
         const r = await simulateStep(ctx, { dataDir, landingDir, granularity: opts.granularity, from: opts.from, to: opts.to, seed: Number(opts.seed), faults: opts.fault });
         out.result({ ok: true, ...r }, () =>
