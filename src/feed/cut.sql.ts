@@ -23,14 +23,20 @@ export type Granularity = 'day' | 'hour';
 export const bucketText = (g: Granularity, expr: string): string =>
   g === 'day' ? `to_char(${expr}, 'YYYY-MM-DD')` : `to_char(${expr}, 'YYYY-MM-DD"T"HH24')`;
 
-/** A timestamp from text, or null when it does not parse (the row is then placed by its order, or in the reference batch). */
+/**
+ * A timestamp from text, or null when it does not parse (the row is then placed by its order, or
+ * in the reference batch). Plain SQL, so the planner inlines it: a PL/pgSQL function catching the
+ * cast's error would open a subtransaction per value (millions at scale 10). The last condition
+ * rejects days past the month's end, the one thing the pattern cannot.
+ */
 export const SAFE_TIMESTAMP_FUNCTION = `
-create or replace function pg_temp.olist_ts(v text) returns timestamp language plpgsql immutable as $$
-begin
-  if v is null or v !~ '^\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2}$' then return null; end if;
-  return v::timestamp;
-exception when others then return null;
-end $$`;
+create or replace function pg_temp.olist_ts(v text) returns timestamp language sql immutable as $$
+  select case
+    when v ~ '^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01]) ([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]$'
+     and substr(v, 9, 2)::int <= extract(day from date_trunc('month', make_date(substr(v, 1, 4)::int, substr(v, 6, 2)::int, 1)) + interval '1 month - 1 day')
+    then v::timestamp
+  end
+$$`;
 
 /** Parents before children, so a batch file never references a row only a later file brings. */
 export const FEED_SOURCE_ORDER = ['category_translation', 'geolocation', 'customers', 'sellers', 'products', 'orders', 'order_items', 'order_payments', 'order_reviews'] as const;

@@ -58,10 +58,29 @@ class RecordsToSnapshotCopy extends Transform {
       if (raw.trim() === '') return done(); // a blank line is not a record
       const fields = this.header.positions.map((p) => copyText(chunk.record[p]));
       this.records++;
-      done(null, `${this.records}\t${copyText(raw)}\t${fields.join('\t')}\n`);
+      // COPY data goes out in ~256 KB messages: one per record would be a socket write per record.
+      this.lines.push(`${this.records}\t${copyText(raw)}\t${fields.join('\t')}\n`);
+      this.length += this.lines.at(-1)!.length;
+      if (this.length >= 256 * 1024) this.pushLines();
+      done();
     } catch (err) {
       done(err as Error);
     }
+  }
+
+  private lines: string[] = [];
+  private length = 0;
+
+  private pushLines(): void {
+    if (this.lines.length === 0) return;
+    this.push(this.lines.join(''));
+    this.lines = [];
+    this.length = 0;
+  }
+
+  override _flush(done: TransformCallback): void {
+    this.pushLines();
+    done();
   }
 }
 
