@@ -9,6 +9,7 @@ import { corruptOrderId } from '../src/feed/faults.ts';
 import { BatchError, listBatches, MANIFEST_FILE } from '../src/feed/manifest.ts';
 import type { Context } from '../src/pipeline/context.ts';
 import { incrementalStep, simulateStep } from '../src/pipeline/feed.ts';
+import { runPipeline } from '../src/pipeline/run.ts';
 import { audited } from '../src/pipeline/steps.ts';
 import { verifyStep } from '../src/pipeline/verify.ts';
 import { FEED_WINDOW, writeFeedFixture } from './fixtures/feed.ts';
@@ -252,5 +253,38 @@ describe('daily feed: kill -9 in the middle of a batch', () => {
     assert.ok(abandoned.rows[0].n >= 1, 'the killed run is closed as abandoned');
     const verified = await audited(ctx, 'verify', dataDir, (runId) => verifyStep(ctx, runId, dataDir));
     assert.deepEqual(verified.result.tables.filter((t) => !t.equal).map((t) => t.table), []);
+  });
+});
+
+describe('daily feed: switching between the full load and the feed', () => {
+  let wh: TestWarehouse;
+  let dataDir: string;
+  let landingDir: string;
+
+  before(async () => {
+    wh = await openTestWarehouse('feed_switch');
+    dataDir = await writeFeedFixture();
+    landingDir = await fs.mkdtemp(path.join(tmpdir(), 'olist-landing-switch-'));
+    await simulateStep(wh.ctx, { dataDir, landingDir, granularity: 'day', seed: 1, faults: [] });
+  });
+  after(async () => {
+    await wh?.close();
+    rmSync(landingDir, { recursive: true, force: true });
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  test('the feed applied on top of a full load of the same data changes nothing, and the full load after it neither', async () => {
+    const ctx = wh.ctx;
+    await runPipeline(ctx, dataDir);
+    const full = await warehouseFingerprint(ctx);
+    const { result } = await audited(ctx, 'run --incremental', landingDir, (runId) => incrementalStep(ctx, runId, { landingDir }));
+    assert.equal(result.pending.length, 0);
+    assert.ok(result.applied.length > 20);
+    assert.ok(result.applied.reduce((n, b) => n + b.rowsStale, 0) > 0, 'the older versions the feed sends are recognised as older');
+    assert.equal(await warehouseFingerprint(ctx), full, 'every row the feed sends is already there, in its newest version');
+    await runPipeline(ctx, dataDir);
+    assert.equal(await warehouseFingerprint(ctx), full);
+    const { result: again } = await audited(ctx, 'run --incremental', landingDir, (runId) => incrementalStep(ctx, runId, { landingDir }));
+    assert.equal(again.applied.length, 0, 'the ledger survives a full load: no batch is applied twice');
   });
 });

@@ -30,6 +30,7 @@ const shift = (g: Granularity, bucket: string, n: number): string =>
  * three versions inside [from, to], ranked by md5(seed, order id).
  */
 export async function injectRowFaults(client: Client, s: string, g: Granularity, faults: readonly Fault[], seed: number, from: string, to: string): Promise<void> {
+  if (faults.length === 0) return;
   const src = sourceRank('orders');
   const victims = `
     with versions as (
