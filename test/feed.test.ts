@@ -15,6 +15,14 @@ import { verifyStep } from '../src/pipeline/verify.ts';
 import { FEED_WINDOW, writeFeedFixture } from './fixtures/feed.ts';
 import { openTestWarehouse, type TestWarehouse } from './helpers/db.ts';
 
+/** One fixture dataset for the whole file (generating it is the slow part of a describe's set-up). */
+let fixture: Promise<string> | undefined;
+let fixtureDir: string | undefined;
+const feedFixture = (): Promise<string> => (fixture ??= writeFeedFixture().then((dir) => (fixtureDir = dir)));
+process.on('exit', () => {
+  if (fixtureDir) rmSync(fixtureDir, { recursive: true, force: true });
+});
+
 const ALL_FAULTS = ['duplicate-batch', 'changed-batch', 'corrupt-row', 'truncated-file', 'late-update', 'early-update'] as const;
 
 /** Every published table's rows, hashed: proves that a refused batch changed nothing. */
@@ -46,13 +54,12 @@ describe('daily feed: simulate, apply incrementally, equal to a full load', () =
   before(async () => {
     wh = await openTestWarehouse('feed');
     ctx = wh.ctx;
-    dataDir = await writeFeedFixture();
+    dataDir = await feedFixture();
     landingDir = await fs.mkdtemp(path.join(tmpdir(), 'olist-landing-'));
   });
   after(async () => {
     await wh?.close();
     rmSync(landingDir, { recursive: true, force: true });
-    rmSync(dataDir, { recursive: true, force: true });
   });
 
   test('simulate writes one batch per day, each with a manifest, the same bytes for the same options', async () => {
@@ -199,14 +206,13 @@ describe('daily feed: kill -9 in the middle of a batch', () => {
 
   before(async () => {
     wh = await openTestWarehouse('feed_kill');
-    dataDir = await writeFeedFixture();
+    dataDir = await feedFixture();
     landingDir = await fs.mkdtemp(path.join(tmpdir(), 'olist-landing-kill-'));
     await simulateStep(wh.ctx, { dataDir, landingDir, granularity: 'day', seed: 1, faults: [] });
   });
   after(async () => {
     await wh?.close();
     rmSync(landingDir, { recursive: true, force: true });
-    rmSync(dataDir, { recursive: true, force: true });
   });
 
   test('a batch killed mid-transaction leaves nothing; the rerun gives the same warehouse as an uninterrupted run', async () => {
@@ -263,14 +269,13 @@ describe('daily feed: switching between the full load and the feed', () => {
 
   before(async () => {
     wh = await openTestWarehouse('feed_switch');
-    dataDir = await writeFeedFixture();
+    dataDir = await feedFixture();
     landingDir = await fs.mkdtemp(path.join(tmpdir(), 'olist-landing-switch-'));
     await simulateStep(wh.ctx, { dataDir, landingDir, granularity: 'day', seed: 1, faults: [] });
   });
   after(async () => {
     await wh?.close();
     rmSync(landingDir, { recursive: true, force: true });
-    rmSync(dataDir, { recursive: true, force: true });
   });
 
   test('the feed applied on top of a full load of the same data changes nothing, and the full load after it neither', async () => {
