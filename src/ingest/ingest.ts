@@ -6,6 +6,7 @@ import type { Logger } from '../log.ts';
 import { SOURCES, type SourceSpec } from '../sources/index.ts';
 import { SourceFileError } from './errors.ts';
 import { cascadeQuarantine } from './cascade.ts';
+import { quarantineDuplicateKeys } from './duplicates.ts';
 import { loadFile, type FileLoadResult, type RejectedRow } from './loadFile.ts';
 import { prestartParseWorkers } from './parseWorkers.ts';
 import { rawTableDdl } from './rawTable.ts';
@@ -69,12 +70,18 @@ export async function ingestToBuild(pool: Pool, opts: IngestOptions): Promise<Fi
     await pool.query(`drop schema if exists ${RAW_BUILD_SCHEMA} cascade`).catch(() => undefined);
     throw firstError.reason;
   }
-  // Rows whose parent row was quarantined cannot load either: quarantine them too (and say why).
-  const cascaded = await cascadeQuarantine(pool, opts.runId, sources, RAW_BUILD_SCHEMA);
-  for (const r of results) {
-    const moved = cascaded.get(r.source) ?? 0;
-    r.rowsLoaded -= moved;
-    r.rowsRejected += moved;
+  // Duplicate keys where the key must be unique: exact copies kept once, conflicting ones all
+  // quarantined. Then rows whose parent row was quarantined cannot load either: quarantine them
+  // too (and say why).
+  for (const moved of [
+    await quarantineDuplicateKeys(pool, opts.runId, sources, RAW_BUILD_SCHEMA),
+    await cascadeQuarantine(pool, opts.runId, sources, RAW_BUILD_SCHEMA),
+  ]) {
+    for (const r of results) {
+      const n = moved.get(r.source) ?? 0;
+      r.rowsLoaded -= n;
+      r.rowsRejected += n;
+    }
   }
   // Keep the declared order so summaries and audit rows read the same on every run.
   return sources.map((s) => results.find((r) => r.source === s.name)!);
