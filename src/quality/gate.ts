@@ -144,7 +144,9 @@ export async function runQualityGate(pool: Pool, opts: GateOptions): Promise<Gat
   for (const r of results) {
     if (r.status !== 'pass') opts.log.warn({ check: r.name, status: r.status, failing_rows: r.failingRows, note: r.note }, 'quality check');
   }
-  const failedErrors = results.filter((r) => r.status === 'fail').map((r) => `${r.name} (${r.failingRows} failing${r.note && r.details?.error ? `: ${r.note}` : ''})`);
+  // Whole-load checks (volume, reconciliation) say in words what failed; row checks give counts.
+  const said = (r: CheckResult) => (r.note && r.details?.error ? r.note : r.kind === 'volume' || r.kind === 'reconcile' ? r.sample[0] : undefined);
+  const failedErrors = results.filter((r) => r.status === 'fail').map((r) => `${r.name} (${r.failingRows} failing${said(r) ? `: ${said(r)}` : ''})`);
   const outcome = { passed: failedErrors.length === 0, results, failedErrors, logicalDate, durationMs };
   opts.log.info({ step: 'check', checks: results.length, failed: failedErrors.length, warned: results.filter((r) => r.status === 'warn').length, ms: durationMs }, 'quality gate');
   return outcome;
