@@ -14,6 +14,7 @@ const schema = z.object({
   DATABASE_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+    .refine((s) => URL.canParse(s), 'is not a valid URL (check the port and that special characters in the password are percent-encoded)')
     .optional(),
   /** Port of the embedded server (ignored with DATABASE_URL). */
   OLIST_PG_PORT: z.coerce.number().int().min(1024).max(65535).default(54329),

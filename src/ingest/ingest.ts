@@ -2,6 +2,8 @@ import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ident, type Pool } from '../db/connection.ts';
+import { markStaged, markStagedSql } from '../db/staged.ts';
+import { throwIfInterrupted } from '../pipeline/interrupt.ts';
 import type { Logger } from '../log.ts';
 import { SOURCES, type SourceSpec } from '../sources/index.ts';
 import { SourceFileError } from './errors.ts';
@@ -46,7 +48,7 @@ export async function ingestToBuild(pool: Pool, opts: IngestOptions): Promise<Fi
   const concurrency = Math.max(1, opts.concurrency ?? 2);
   // Each file parses on a worker thread (loadFile): start them while the schema is being reset.
   prestartParseWorkers(Math.min(concurrency, sources.length));
-  await pool.query(`drop schema if exists ${RAW_BUILD_SCHEMA} cascade; create schema ${RAW_BUILD_SCHEMA}`);
+  await pool.query(`drop schema if exists ${RAW_BUILD_SCHEMA} cascade; create schema ${RAW_BUILD_SCHEMA}; ${markStagedSql(RAW_BUILD_SCHEMA, false, opts.runId)}`);
   const queue = [...sources];
   const results: FileLoadResult[] = [];
   let failed = false;
@@ -70,6 +72,7 @@ export async function ingestToBuild(pool: Pool, opts: IngestOptions): Promise<Fi
     await pool.query(`drop schema if exists ${RAW_BUILD_SCHEMA} cascade`).catch(() => undefined);
     throw firstError.reason;
   }
+  throwIfInterrupted();
   // Duplicate keys where the key must be unique: exact copies kept once, conflicting ones all
   // quarantined. Then rows whose parent row was quarantined cannot load either: quarantine them
   // too (and say why).
@@ -83,11 +86,14 @@ export async function ingestToBuild(pool: Pool, opts: IngestOptions): Promise<Fi
       r.rowsRejected += n;
     }
   }
+  // Only now may transform, check --staged and publish use the staged raw layer.
+  await markStaged(pool, RAW_BUILD_SCHEMA, true, opts.runId);
   // Keep the declared order so summaries and audit rows read the same on every run.
   return sources.map((s) => results.find((r) => r.source === s.name)!);
 }
 
 async function loadOne(pool: Pool, spec: SourceSpec, opts: IngestOptions): Promise<FileLoadResult> {
+  throwIfInterrupted();
   const filePath = path.join(opts.dataDir, spec.fileName);
   const log = opts.log.child({ step: 'ingest', file: spec.fileName });
   const client = await pool.connect();
@@ -124,6 +130,8 @@ async function recordFileLoad(pool: Pool, runId: number, r: FileLoadResult): Pro
 
 /** Writes a batch of quarantined rows (on a pool connection: the file's own is busy with COPY). */
 async function quarantine(pool: Pool, runId: number, spec: SourceSpec, rows: RejectedRow[]): Promise<void> {
+  // A stopped job writes nothing more (a write started now would escape the cancel of running queries).
+  throwIfInterrupted();
   await pool.query(
     `insert into audit.rejected_rows (run_id, source, file_name, line, column_name, value, reason, record, record_key)
      select $1, $2, $3, * from unnest($4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])`,

@@ -1,4 +1,6 @@
 import { ident, type Pool } from '../db/connection.ts';
+import { stagedState } from '../db/staged.ts';
+import { throwIfInterrupted } from '../pipeline/interrupt.ts';
 import { RAW_BUILD_SCHEMA, RAW_SCHEMA } from '../ingest/ingest.ts';
 import type { Logger } from '../log.ts';
 import { SOURCES, type SourceSpec } from '../sources/index.ts';
@@ -49,6 +51,9 @@ export async function resolveSchemas(pool: Pool, staged: boolean): Promise<Schem
  * raw_build is checked, else the latest load published (at or before the latest publication).
  */
 async function loadRunFor(pool: Pool, rawSchema: string): Promise<number | null> {
+  // The ingest that wrote a raw layer records its run on the schema (src/db/staged.ts).
+  const marked = await stagedState(pool, rawSchema);
+  if (marked.exists && marked.complete && marked.runId !== null) return marked.runId;
   const { rows } = await pool.query<{ run_id: string | null }>(
     rawSchema === RAW_BUILD_SCHEMA
       ? 'select max(run_id) as run_id from audit.file_loads'
@@ -114,6 +119,7 @@ export async function runQualityGate(pool: Pool, opts: GateOptions): Promise<Gat
   const queue = [...jobs].sort((a, b) => (b.weight ?? 1) - (a.weight ?? 1));
   const worker = async (): Promise<void> => {
     for (let job = queue.shift(); job; job = queue.shift()) {
+      throwIfInterrupted();
       const t0 = performance.now();
       let outcomes: CheckOutcome[];
       try {
