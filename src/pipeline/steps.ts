@@ -129,7 +129,7 @@ export async function publishStep(ctx: Context, runId: number, gate?: GateOutcom
     await client.query('insert into audit.publications (run_id, models, model_rows) values ($1, $2, $3)', [
       runId, Object.keys(modelRows).length, JSON.stringify(modelRows),
     ]);
-  });
+  }, { log: ctx.log, policy: ctx.config.publishLock });
   ctx.log.info({ runId, step: 'publish', layers: layers.map((l) => l.published) }, 'published');
   return { layers: layers.map((l) => l.published), gate: outcome };
   });
