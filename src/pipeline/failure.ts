@@ -34,11 +34,20 @@ export function auditText(s: string): string {
 
 export function describeError(err: unknown): string {
   const e = err instanceof Error ? err : new Error(String(err));
-  const pg = e as Error & PgErrorFields & StepTagged;
+  const tagged = e as Error & StepTagged;
+  // PostgreSQL's fields are on the driver's error, which may be the cause of a wrapping one
+  // (e.g. "model staging/stg_orders failed: ...").
+  let pg = e as Error & PgErrorFields;
+  for (let c: unknown = e; c instanceof Error; c = c.cause) {
+    if ((c as PgErrorFields).detail || (c as PgErrorFields).table || (c as PgErrorFields).constraint) {
+      pg = c as Error & PgErrorFields;
+      break;
+    }
+  }
   const where = pg.table ? `table ${pg.schema ? `${pg.schema}.` : ''}${pg.table}` : pg.constraint ? `constraint ${pg.constraint}` : undefined;
   const extra = [pg.detail, where, pg.hint ? `hint: ${pg.hint}` : undefined].filter(Boolean);
   // A message that already says what the detail says (e.g. wrapped errors) is not repeated.
   const more = extra.filter((x) => !e.message.includes(x!));
-  const text = `${pg.step ? `${pg.step}: ` : ''}${e.message}${more.length ? ` (${more.join('; ')})` : ''}`;
+  const text = `${tagged.step ? `${tagged.step}: ` : ''}${e.message}${more.length ? ` (${more.join('; ')})` : ''}`;
   return auditText(text.replace(/\s*\n\s*/g, ' ').trim());
 }
