@@ -292,13 +292,13 @@ describe('reliability (issue 9)', () => {
         process.kill(jobPid, 'SIGTERM');
         const result = await job.done;
         assert.equal(result.code, 143, result.stderr);
-        assert.match(result.stderr, /^olist: stopped: SIGTERM \(ingest: /m);
+        assert.match(result.stderr, /^olist: stopped: SIGTERM \(during ingest\)$/m);
       } finally {
         await release();
       }
       const r = await lastRun();
       assert.equal(r.status, 'failed');
-      assert.match(r.error!, /^stopped: SIGTERM/);
+      assert.equal(r.error, 'stopped: SIGTERM (during ingest)');
       assert.equal(await fingerprint(), before);
       assert.deepEqual(await stagedSchemas(), []);
     });

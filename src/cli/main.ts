@@ -32,12 +32,19 @@ const SIGNAL_EXIT: Record<string, number> = { SIGHUP: 129, SIGINT: 130, SIGTERM:
 /**
  * Whatever stops the job reaches it: SIGTERM/SIGINT/SIGHUP interrupt the run (running queries are
  * cancelled, nothing is published, the run row is closed with the signal), and a second signal
- * exits at once. Started through npm (`npm start`, `npm run olist`), the job also stops when npm
+ * (more than a second later) exits at once. Started through npm (`npm start`, `npm run olist`), the job also stops when npm
  * ends, whichever signal ended it (kill -9 cannot be forwarded), so it never runs on as an orphan.
  */
 function stopOnSignals(log: () => Logger | undefined): void {
+  let first = 0;
   const stop = (why: string, code: number) => {
-    if (interruptReason()) process.exit(code);
+    if (interruptReason()) {
+      // Ctrl-C under npm delivers SIGINT twice (the terminal's, then npm's forwarded copy): a
+      // repeat within a second is that copy, not a user insisting.
+      if (Date.now() - first > 1_000) process.exit(code);
+      return;
+    }
+    first = Date.now();
     log()?.warn({ reason: why }, 'stopping');
     process.exitCode = code;
     interrupt(why);

@@ -97,6 +97,7 @@ async function loadOne(pool: Pool, spec: SourceSpec, opts: IngestOptions): Promi
   const filePath = path.join(opts.dataDir, spec.fileName);
   const log = opts.log.child({ step: 'ingest', file: spec.fileName });
   const client = await pool.connect();
+  let broken: Error | undefined;
   try {
     await client.query('begin');
     await client.query(rawTableDdl(spec, RAW_BUILD_SCHEMA));
@@ -113,10 +114,13 @@ async function loadOne(pool: Pool, spec: SourceSpec, opts: IngestOptions): Promi
     );
     return result;
   } catch (err) {
-    await client.query('rollback').catch(() => undefined);
+    // The connection may be mid-COPY: close it rather than wait for it to take a rollback (the
+    // server rolls the transaction back when the session ends), so a failing or stopped file
+    // never waits on its own connection.
+    broken = err as Error;
     throw err;
   } finally {
-    client.release();
+    client.release(broken);
   }
 }
 

@@ -39,7 +39,10 @@ export async function audited<T>(ctx: Context, command: string, dataDir: string 
     } catch (err) {
       // A job stopped by a signal says so first; what it was doing at that moment follows.
       const why = interruptReason();
-      const failure = why && !(err instanceof InterruptedError) ? new InterruptedError(`stopped: ${why} (${describeError(err)})`, { cause: err }) : err;
+      const step = (err as { step?: string }).step;
+      const failure = why
+        ? new InterruptedError(`stopped: ${why} (${err instanceof InterruptedError ? `during ${step ?? command}` : describeError(err)})`, { cause: err })
+        : err;
       await finishRun(ctx.db.pool, runId, { error: describeError(failure) }).catch((e: Error) =>
         ctx.log.error({ err: e, runId }, 'could not close the run row (the next job marks it abandoned)'),
       );
