@@ -16,6 +16,7 @@ const schema = z.object({
   DATABASE_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+    .refine((s) => URL.canParse(s), 'is not a valid URL (check the port and that special characters in the password are percent-encoded)')
     .optional(),
   /** Port of the embedded server (ignored with DATABASE_URL). */
   OLIST_PG_PORT: z.coerce.number().int().min(1024).max(65535).default(54329),
@@ -31,6 +32,12 @@ const schema = z.object({
     .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD')
     .refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s), 'must be a valid calendar date')
     .optional(),
+  /**
+   * Publish: how long one attempt of the swap may wait for readers' locks (readers that arrive
+   * meanwhile queue behind it, so this bounds their wait too), and how many attempts are made.
+   */
+  OLIST_PUBLISH_LOCK_TIMEOUT_MS: z.coerce.number().int().min(10).max(60_000).default(1_000),
+  OLIST_PUBLISH_ATTEMPTS: z.coerce.number().int().min(1).max(1_000).default(10),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -45,6 +52,7 @@ export type Config = Readonly<{
   generateSeed: number;
   logicalDate: string | undefined;
   logLevel: z.infer<typeof schema>['LOG_LEVEL'];
+  publishLock: { lockTimeoutMs: number; attempts: number; pauseMs: number };
 }>;
 
 export class ConfigError extends Error {}
@@ -68,5 +76,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     generateSeed: e.OLIST_GENERATE_SEED,
     logicalDate: e.OLIST_LOGICAL_DATE,
     logLevel: e.LOG_LEVEL,
+    publishLock: { lockTimeoutMs: e.OLIST_PUBLISH_LOCK_TIMEOUT_MS, attempts: e.OLIST_PUBLISH_ATTEMPTS, pauseMs: e.OLIST_PUBLISH_LOCK_TIMEOUT_MS },
   });
 }

@@ -9,7 +9,7 @@ import pino, { type Logger } from 'pino';
  * JSON log on stderr, where log collectors expect it. stdout is never used for logs.
  */
 export function createLogger(level: string, logFile?: string): Logger {
-  const base = { level, base: { app: 'olist' } };
+  const base = { level, base: { app: 'olist', pid: process.pid } };
   if (!logFile || !process.stderr.isTTY) return pino(base, pino.destination({ fd: 2, sync: true }));
   fs.mkdirSync(path.dirname(logFile), { recursive: true });
   return pino(base, pino.destination({ dest: logFile, append: true, sync: true }));

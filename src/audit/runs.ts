@@ -22,9 +22,10 @@ export async function startRun(pool: Pool, command: string, dataDir: string | nu
   return Number(rows[0]!.run_id);
 }
 
-export async function finishRun(pool: Pool, runId: number, outcome: { error?: Error; summary?: unknown }): Promise<void> {
+/** `error` is the failure as told to the user (describeError): one line, no NUL. */
+export async function finishRun(pool: Pool, runId: number, outcome: { error?: string; summary?: unknown }): Promise<void> {
   await pool.query(
     `update audit.runs set status = $2, finished_at = clock_timestamp(), error = $3, summary = $4 where run_id = $1`,
-    [runId, outcome.error ? 'failed' : 'succeeded', outcome.error?.message ?? null, outcome.summary === undefined ? null : JSON.stringify(outcome.summary)],
+    [runId, outcome.error !== undefined ? 'failed' : 'succeeded', outcome.error === undefined ? null : outcome.error.replaceAll('\0', '\\0'), outcome.summary === undefined ? null : JSON.stringify(outcome.summary)],
   );
 }

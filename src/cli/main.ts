@@ -2,13 +2,15 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import { ConfigError, loadConfig, type Config } from '../config.ts';
-import { stopEmbedded, startEmbedded } from '../db/embedded.ts';
+import { EmbeddedBusyError, stopEmbedded, startEmbedded } from '../db/embedded.ts';
 import { migrate } from '../db/migrate.ts';
 import { LockedError } from '../db/lock.ts';
 import { SourceFileError } from '../ingest/errors.ts';
 import { createLogger, type Logger } from '../log.ts';
 import { openContext, type Context } from '../pipeline/context.ts';
 import { locateData } from '../pipeline/demoData.ts';
+import { describeError, type StepTagged } from '../db/failure.ts';
+import { interrupt, interruptReason, InterruptedError } from '../db/interrupt.ts';
 import { createProgress, progressMode } from '../pipeline/progress.ts';
 import { runPipeline } from '../pipeline/run.ts';
 import { audited, checkStep, GateFailedError, ingestStep, publishStep, transformStep, type FileSummary } from '../pipeline/steps.ts';
@@ -30,23 +32,60 @@ const program = new Command()
   .addOption(new Option('--json', 'print one JSON document on stdout instead of text').default(false))
   .showHelpAfterError();
 
+const SIGNAL_EXIT: Record<string, number> = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 };
+
+/**
+ * Whatever stops the job reaches it: SIGTERM/SIGINT/SIGHUP interrupt the run (running queries are
+ * cancelled, nothing is published, the run row is closed with the signal), and a second signal
+ * (more than a second later) exits at once. Started through npm (`npm start`, `npm run olist`), the job also stops when npm
+ * ends, whichever signal ended it (kill -9 cannot be forwarded), so it never runs on as an orphan.
+ */
+function stopOnSignals(log: () => Logger | undefined): void {
+  let first = 0;
+  const stop = (why: string, code: number) => {
+    if (interruptReason()) {
+      // Ctrl-C under npm delivers SIGINT twice (the terminal's, then npm's forwarded copy): a
+      // repeat within a second is that copy, not a user insisting.
+      if (Date.now() - first > 1_000) process.exit(code);
+      return;
+    }
+    first = Date.now();
+    log()?.warn({ reason: why }, 'stopping');
+    process.exitCode = code;
+    interrupt(why);
+    // If the job cannot wind down (e.g. the database does not answer), do not hang on.
+    setTimeout(() => process.exit(code), 30_000).unref();
+  };
+  for (const sig of Object.keys(SIGNAL_EXIT)) process.on(sig, () => stop(sig, SIGNAL_EXIT[sig]!));
+  if (process.env.npm_lifecycle_event) {
+    const parent = process.ppid;
+    setInterval(() => {
+      if (process.ppid !== parent) stop(`the process that started this job (npm, pid ${parent}) ended`, 143);
+    }, 500).unref();
+  }
+}
+
 /** Shared set-up of every command: validated config, logger, output; errors mapped to exit codes. */
 function action<A extends unknown[]>(fn: (env: { config: Config; log: Logger; out: Output }, ...args: A) => Promise<void>) {
   return async (...args: A): Promise<void> => {
     const opts = program.opts<GlobalOptions>();
     const out = createOutput(Boolean(opts.json));
     let log: Logger | undefined;
+    stopOnSignals(() => log);
     try {
       const config = loadConfig();
       log = createLogger(config.logLevel, path.join(config.home, 'logs', 'olist.log'));
       await fn({ config, log, out }, ...args);
     } catch (err) {
-      const e = err as Error;
-      log?.error({ err: e }, e.message);
-      const known = e instanceof ConfigError || e instanceof SourceFileError || e instanceof LockedError || e instanceof GateFailedError || e instanceof BatchError;
-      if (out.json) process.stdout.write(`${JSON.stringify({ ok: false, error: e.message })}\n`);
-      process.stderr.write(`olist: ${known ? '' : 'error: '}${e.message}\n`);
-      process.exitCode = e instanceof LockedError ? 75 : 1;
+      const e = err instanceof Error ? err : new Error(String(err));
+      const message = describeError(e);
+      log?.error({ err: e }, message);
+      const known = e instanceof ConfigError || e instanceof SourceFileError || e instanceof LockedError || e instanceof GateFailedError ||
+        e instanceof InterruptedError || e instanceof EmbeddedBusyError || e instanceof BatchError || (e as StepTagged).step !== undefined;
+      if (out.json) process.stdout.write(`${JSON.stringify({ ok: false, error: message })}\n`);
+      process.stderr.write(`olist: ${known ? '' : 'error: '}${message}\n`);
+      const why = interruptReason();
+      process.exitCode = e instanceof LockedError || e instanceof EmbeddedBusyError ? 75 : why ? (SIGNAL_EXIT[why] ?? 143) : 1;
     }
   };
 }
@@ -136,7 +175,9 @@ program
       if (opts.incremental) return runIncremental(config, log, out, opts);
       const started = performance.now();
       await withContext(config, log, async (ctx) => {
-        const data = await locateData(config, log, (l) => out.say(l), { allowGenerated: opts.generate });
+        // Without --no-generate, absent files mean demo data; with it, a missing file fails inside
+        // the audited run (ingest), so audit.runs has its reason.
+        const data = opts.generate ? await locateData(config, log, (l) => out.say(l), { allowGenerated: true }) : { dataDir: config.dataDir, generated: false };
         out.say(`Loading ${data.dataDir} into ${ctx.db.embedded ? `embedded PostgreSQL (${config.embeddedDataDir})` : 'DATABASE_URL'}`);
         const progress = createProgress(progressMode(out.json));
         const { runId, ...result } = await runPipeline(ctx, data.dataDir, progress);
@@ -186,12 +227,12 @@ program
       if (opts.incremental) return runIncremental(config, log, out, opts);
       const cfg = opts.dataDir ? loadConfig({ ...process.env, OLIST_DATA_DIR: opts.dataDir }) : config;
       await withContext(cfg, log, async (ctx) => {
-        const data = await locateData(cfg, log, (l) => out.say(l), { allowGenerated: false });
+        // Never synthetic data here; a missing file fails inside the audited job, so audit.runs has its reason.
         const progress = createProgress(progressMode(out.json));
-        const { runId, result } = await audited(ctx, 'ingest', data.dataDir, (runId) =>
-          ingestStep(ctx, runId, data.dataDir, progress).finally(() => progress.stop()),
+        const { runId, result } = await audited(ctx, 'ingest', cfg.dataDir, (runId) =>
+          ingestStep(ctx, runId, cfg.dataDir, progress).finally(() => progress.stop()),
         );
-        out.result({ ok: true, runId, dataDir: data.dataDir, files: result }, () => `\n${filesTable(result)}\nstaged: run \`olist transform\` then \`olist publish\``);
+        out.result({ ok: true, runId, dataDir: cfg.dataDir, files: result }, () => `\n${filesTable(result)}\nstaged: run \`olist transform\` then \`olist publish\``);
       });
     }),
   );

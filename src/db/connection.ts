@@ -1,5 +1,6 @@
 import pg from 'pg';
-import type { Config } from '../config.ts';
+import { ConfigError, type Config } from '../config.ts';
+import { onInterrupt } from '../db/interrupt.ts';
 import type { Logger } from '../log.ts';
 import { startEmbedded } from './embedded.ts';
 
@@ -20,19 +21,73 @@ export interface Database {
   close(): Promise<void>;
 }
 
-/** Connects to DATABASE_URL, or starts (or reuses) the embedded server. */
+/** The URL without its password, to name the server in messages. */
+function redacted(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(unparsable URL)';
+  }
+}
+
+/**
+ * Connects to DATABASE_URL, or starts (or reuses) the embedded server. Every failure to reach the
+ * server names where the URL came from (DATABASE_URL or the embedded server). Every connection
+ * gets an 'error' listener: a server that goes away (stopped, restarted, network) fails the query
+ * that is running or the next one, never the process with an unhandled 'error' event. When the job
+ * is interrupted, the queries running on the pool are cancelled.
+ */
 export async function connect(config: Config, log: Logger): Promise<Database> {
   let url = config.databaseUrl;
   const embedded = !url;
   if (!url) url = (await startEmbedded(config.embeddedDataDir, config.embeddedPort, log)).url;
-  const pool = new pg.Pool({ connectionString: url, max: 6, application_name: 'olist' });
-  pool.on('error', (err) => log.error({ err }, 'idle database connection failed'));
-  const { rows } = await pool.query<{ v: number }>("select current_setting('server_version_num')::int as v");
-  if ((rows[0]?.v ?? 0) < 140000) {
-    await pool.end();
-    throw new Error(`PostgreSQL >= 14 is required, the server at DATABASE_URL runs ${rows[0]?.v}`);
+  const origin = embedded ? `the embedded server (${redacted(url)})` : `DATABASE_URL (${redacted(url)})`;
+  let pool: pg.Pool;
+  try {
+    pool = new pg.Pool({ connectionString: url, max: 6, application_name: 'olist' });
+  } catch (err) {
+    throw new ConfigError(`DATABASE_URL is not a usable connection URL: ${(err as Error).message}`);
   }
-  return { pool, url, embedded, close: () => pool.end() };
+  const clients = new Set<pg.PoolClient>();
+  pool.on('error', (err) => log.error({ err }, 'idle database connection failed'));
+  pool.on('connect', (client) => {
+    clients.add(client);
+    client.on('error', (err) => log.error({ err }, 'database connection failed'));
+  });
+  pool.on('remove', (client) => clients.delete(client));
+  let version: number;
+  try {
+    const { rows } = await pool.query<{ v: number }>("select current_setting('server_version_num')::int as v");
+    version = rows[0]?.v ?? 0;
+  } catch (err) {
+    await pool.end().catch(() => undefined);
+    const e = err as Error & { code?: string };
+    throw new ConfigError(`cannot connect to ${origin}: ${e.message}${e.code && !e.message.includes(e.code) ? ` (${e.code})` : ''}`, { cause: err });
+  }
+  if (version < 140000) {
+    await pool.end();
+    throw new ConfigError(`PostgreSQL >= 14 is required, ${origin} runs ${version}`);
+  }
+  const cancelRunning = async () => {
+    const pids = [...clients].map((c) => (c as unknown as { processID?: number }).processID).filter((p): p is number => typeof p === 'number');
+    if (pids.length === 0) return;
+    // A separate connection: every pooled one may be busy.
+    const admin = new pg.Client({ connectionString: url, application_name: 'olist-cancel' });
+    admin.on('error', () => undefined);
+    try {
+      await admin.connect();
+      await admin.query('select pg_cancel_backend(pid) from unnest($1::int[]) pid', [pids]);
+    } finally {
+      await admin.end().catch(() => undefined);
+    }
+  };
+  const stopListening = onInterrupt((why) => {
+    log.warn({ reason: why }, 'cancelling running queries');
+    cancelRunning().catch((err: Error) => log.error({ err }, 'could not cancel the running queries'));
+  });
+  return { pool, url, embedded, close: () => (stopListening(), pool.end()) };
 }
 
 /** Runs `fn` in a transaction on one connection; rolls back on any error. */

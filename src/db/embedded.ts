@@ -103,16 +103,76 @@ function runPgCtl(pgCtl: string, args: string[], ids: { uid?: number; gid?: numb
   });
 }
 
+/** Another process has been starting (or initialising) the embedded server for too long. */
+export class EmbeddedBusyError extends Error {}
+
+/** How long a job waits for another one that is starting the same embedded server (initdb included). */
+const START_WAIT_MS = 180_000;
+const START_POLL_MS = 200;
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Runs `fn` holding `<dataDir>.lock`, a file created exclusively (O_EXCL) that holds the owner's
+ * pid: two jobs starting the stopped server at the same time take turns, and the second one finds
+ * it running. A lock whose owner died is taken over.
+ */
+async function withStartLock<T>(dataDir: string, fn: () => Promise<T>): Promise<T> {
+  const lockFile = `${dataDir}.lock`;
+  await fs.mkdir(path.dirname(lockFile), { recursive: true });
+  const deadline = Date.now() + START_WAIT_MS;
+  for (;;) {
+    try {
+      await fs.writeFile(lockFile, String(process.pid), { flag: 'wx' });
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const owner = Number((await fs.readFile(lockFile, 'utf8').catch(() => '')).trim());
+      if (owner > 0 && owner !== process.pid && !alive(owner)) {
+        await fs.rm(lockFile, { force: true });
+        continue;
+      }
+      if (Date.now() > deadline) {
+        throw new EmbeddedBusyError(`another olist job (pid ${owner || '?'}) has been starting the embedded server for ${START_WAIT_MS / 1000} s (${lockFile}); retry later`);
+      }
+      await new Promise((r) => setTimeout(r, START_POLL_MS));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    await fs.rm(lockFile, { force: true });
+  }
+}
+
 /**
  * Starts the embedded server detached (it outlives this process so `olist db start` and the API can
  * share it) and creates the `olist` database. Idempotent: an already running server is reused.
+ * Safe under concurrency: initdb, start and database creation run under a start lock, so a second
+ * job waits for the first one's server instead of failing to connect to it.
  */
 export async function startEmbedded(dataDir: string, port: number, log: Logger): Promise<EmbeddedServer> {
+  return withStartLock(dataDir, () => startLocked(dataDir, port, log));
+}
+
+async function startLocked(dataDir: string, port: number, log: Logger): Promise<EmbeddedServer> {
   await initialiseIfNeeded(dataDir, port, log);
   const { pg_ctl } = await binaries();
   const ids = await postgresIds();
   const url = embeddedUrl(port);
-  if (await isRunning(pg_ctl, dataDir, ids)) return { url, startedHere: false };
+  if (await isRunning(pg_ctl, dataDir, ids)) {
+    // Started by someone else (a job that took the lock before us, or `pg_ctl` by hand): wait
+    // until it accepts connections and has the database.
+    await ensureDatabase(port);
+    return { url, startedHere: false };
+  }
   const opts = [`-p ${port}`, ...Object.entries(SERVER_SETTINGS).map(([k, v]) => `-c ${k}=${v === '' ? "''" : v}`)];
   const logFile = path.join(dataDir, 'server.log');
   log.info({ port, dataDir }, 'starting embedded PostgreSQL');
@@ -130,6 +190,10 @@ export async function startEmbedded(dataDir: string, port: number, log: Logger):
 
 export async function stopEmbedded(dataDir: string, log: Logger): Promise<boolean> {
   if (!existsSync(path.join(dataDir, 'PG_VERSION'))) return false;
+  return withStartLock(dataDir, () => stopLocked(dataDir, log));
+}
+
+async function stopLocked(dataDir: string, log: Logger): Promise<boolean> {
   const { pg_ctl } = await binaries();
   const ids = await postgresIds();
   if (!(await isRunning(pg_ctl, dataDir, ids))) return false;
@@ -138,16 +202,31 @@ export async function stopEmbedded(dataDir: string, log: Logger): Promise<boolea
   return true;
 }
 
+/** Creates the `olist` database; waits (up to 60 s) for a server that is still starting up. */
 async function ensureDatabase(port: number): Promise<void> {
   const { default: pg } = await import('pg');
-  const client = new pg.Client({
-    host: '127.0.0.1', port, user: EMBEDDED_USER, password: EMBEDDED_PASSWORD, database: 'postgres',
-  });
-  await client.connect();
-  try {
-    const exists = await client.query('select 1 from pg_database where datname = $1', [EMBEDDED_DATABASE]);
-    if (exists.rowCount === 0) await client.query(`create database ${EMBEDDED_DATABASE}`);
-  } finally {
-    await client.end();
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const client = new pg.Client({
+      host: '127.0.0.1', port, user: EMBEDDED_USER, password: EMBEDDED_PASSWORD, database: 'postgres',
+    });
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if ((code === '57P03' || code === 'ECONNREFUSED') && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, START_POLL_MS));
+        continue;
+      }
+      throw new Error(`embedded PostgreSQL on 127.0.0.1:${port} does not accept connections: ${(err as Error).message}`, { cause: err });
+    }
+    try {
+      const exists = await client.query('select 1 from pg_database where datname = $1', [EMBEDDED_DATABASE]);
+      if (exists.rowCount === 0) await client.query(`create database ${EMBEDDED_DATABASE}`);
+      return;
+    } finally {
+      await client.end();
+    }
   }
 }

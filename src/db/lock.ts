@@ -12,6 +12,7 @@ export class LockedError extends Error {}
  */
 export async function withWarehouseLock<T>(pool: Pool, fn: () => Promise<T>): Promise<T> {
   const client: Client = await pool.connect();
+  let broken: Error | undefined;
   try {
     const { rows } = await client.query<{ ok: boolean }>('select pg_try_advisory_lock($1) as ok', [WAREHOUSE_LOCK]);
     if (!rows[0]?.ok) {
@@ -30,9 +31,13 @@ export async function withWarehouseLock<T>(pool: Pool, fn: () => Promise<T>): Pr
     try {
       return await fn();
     } finally {
-      await client.query('select pg_advisory_unlock($1)', [WAREHOUSE_LOCK]);
+      // If the session is gone (server stopped, connection killed), so is its lock: the job's own
+      // error is what the user must see, not a failed unlock.
+      await client.query('select pg_advisory_unlock($1)', [WAREHOUSE_LOCK]).catch((err: Error) => {
+        broken = err;
+      });
     }
   } finally {
-    client.release();
+    client.release(broken);
   }
 }

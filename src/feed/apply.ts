@@ -13,6 +13,8 @@
 import { finishRun, startRun } from '../audit/runs.ts';
 import { ident, type Pool } from '../db/connection.ts';
 import { ingestToBuild } from '../ingest/ingest.ts';
+import { describeError, withStep } from '../db/failure.ts';
+import { throwIfInterrupted } from '../db/interrupt.ts';
 import { keepParseWorkersIdle } from '../ingest/parseWorkers.ts';
 import type { FileLoadResult } from '../ingest/loadFile.ts';
 import type { Logger } from '../log.ts';
@@ -110,6 +112,7 @@ export async function applyPendingBatches(pool: Pool, opts: ApplyOptions): Promi
       if (opts.batchId) throw new BatchError(batchId, `waits for batch ${previous}, which has not been applied (use --allow-gaps to apply it anyway)`);
       break;
     }
+    throwIfInterrupted(); // a stop request between batches ends the run before the next one
     const outcome = await applyBatch(pool, batch, opts);
     applied.set(batchId, checksum);
     result.applied.push(outcome);
@@ -128,14 +131,15 @@ async function applyBatch(pool: Pool, batch: LandedBatch, opts: ApplyOptions): P
   await pool.query('update audit.runs set batch_id = $2 where run_id = $1', [runId, batchId]);
   const scratch = `feed_batch_${process.pid}`;
   try {
-    const outcome = await applyInTransaction(pool, batch, runId, scratch, opts.models, log);
+    // A database error names the batch it happened in (BatchErrors already do).
+    const outcome = await withStep(`batch ${batchId}`, () => applyInTransaction(pool, batch, runId, scratch, opts.models, log));
     outcome.ms = Math.round(performance.now() - started);
     await pool.query('update audit.feed_batches set duration_ms = $2 where batch_id = $1', [batchId, outcome.ms]);
     await finishRun(pool, runId, { summary: { batchId, rowsRead: outcome.rowsRead, rowsLoaded: outcome.rowsLoaded, rowsRejected: outcome.rowsRejected, ms: outcome.ms } });
     log.info({ step: 'apply', rows_read: outcome.rowsRead, rows_rejected: outcome.rowsRejected, ms: outcome.ms }, 'batch applied');
     return outcome;
   } catch (err) {
-    await finishRun(pool, runId, { error: err as Error }).catch(() => undefined);
+    await finishRun(pool, runId, { error: describeError(err) }).catch(() => undefined);
     throw err;
   } finally {
     await pool.query(`drop schema if exists ${ident(scratch)} cascade`).catch(() => undefined);
@@ -186,6 +190,7 @@ async function applyInTransaction(pool: Pool, batch: LandedBatch, runId: number,
     gateOutcome = targets.size === 0
       ? { passed: true, results: [], failedErrors: [], logicalDate: '', durationMs: 0 }
       : await runQualityGate(pool, { runId, staged: false, client, incremental: true, targets, log: log.child({ step: 'check' }) });
+    throwIfInterrupted(); // last moment to stop: nothing of the batch is committed yet
     if (!gateOutcome.passed) throw new BatchRefusedError(m.batchId, `refused by the quality gate, nothing applied: ${gateOutcome.failedErrors.join('; ')}`);
     const t4 = performance.now();
 

@@ -2,10 +2,13 @@ import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ident, type Pool } from '../db/connection.ts';
+import { markStaged, markStagedSql } from '../db/staged.ts';
+import { throwIfInterrupted } from '../db/interrupt.ts';
 import type { Logger } from '../log.ts';
 import { SOURCES, type SourceSpec } from '../sources/index.ts';
 import { SourceFileError } from './errors.ts';
 import { cascadeQuarantine } from './cascade.ts';
+import { quarantineDuplicateKeys } from './duplicates.ts';
 import { loadFile, type FileLoadResult, type RejectedRow } from './loadFile.ts';
 import { prestartParseWorkers } from './parseWorkers.ts';
 import { rawTableDdl } from './rawTable.ts';
@@ -49,8 +52,9 @@ export async function ingestToBuild(pool: Pool, opts: IngestOptions): Promise<Fi
   const concurrency = Math.max(1, opts.concurrency ?? 2);
   // Each file parses on a worker thread (loadFile): start them while the schema is being reset.
   prestartParseWorkers(Math.min(concurrency, sources.length));
-  const schema = ident(opts.schema ?? RAW_BUILD_SCHEMA);
-  await pool.query(`drop schema if exists ${schema} cascade; create schema ${schema}`);
+  const target = opts.schema ?? RAW_BUILD_SCHEMA;
+  const schema = ident(target);
+  await pool.query(`drop schema if exists ${schema} cascade; create schema ${schema}; ${markStagedSql(target, false, opts.runId)}`);
   const queue = [...sources];
   const results: FileLoadResult[] = [];
   let failed = false;
@@ -74,22 +78,33 @@ export async function ingestToBuild(pool: Pool, opts: IngestOptions): Promise<Fi
     await pool.query(`drop schema if exists ${schema} cascade`).catch(() => undefined);
     throw firstError.reason;
   }
-  // Rows whose parent row was quarantined cannot load either: quarantine them too (and say why).
-  const cascaded = await cascadeQuarantine(pool, opts.runId, sources, opts.schema ?? RAW_BUILD_SCHEMA);
-  for (const r of results) {
-    const moved = cascaded.get(r.source) ?? 0;
-    r.rowsLoaded -= moved;
-    r.rowsRejected += moved;
+  throwIfInterrupted();
+  // Duplicate keys where the key must be unique: exact copies kept once, conflicting ones all
+  // quarantined. Then rows whose parent row was quarantined cannot load either: quarantine them
+  // too (and say why).
+  for (const moved of [
+    await quarantineDuplicateKeys(pool, opts.runId, sources, target),
+    await cascadeQuarantine(pool, opts.runId, sources, target),
+  ]) {
+    for (const r of results) {
+      const n = moved.get(r.source) ?? 0;
+      r.rowsLoaded -= n;
+      r.rowsRejected += n;
+    }
   }
+  // Only now may transform, check --staged and publish use the staged raw layer.
+  await markStaged(pool, target, true, opts.runId);
   // Keep the declared order so summaries and audit rows read the same on every run.
   return sources.map((s) => results.find((r) => r.source === s.name)!);
 }
 
 async function loadOne(pool: Pool, spec: SourceSpec, opts: IngestOptions): Promise<FileLoadResult> {
+  throwIfInterrupted();
   const filePath = path.join(opts.dataDir, spec.fileName);
   const log = opts.log.child({ step: 'ingest', file: spec.fileName });
   const schema = opts.schema ?? RAW_BUILD_SCHEMA;
   const client = await pool.connect();
+  let broken: Error | undefined;
   try {
     await client.query('begin');
     await client.query(rawTableDdl(spec, schema));
@@ -106,10 +121,13 @@ async function loadOne(pool: Pool, spec: SourceSpec, opts: IngestOptions): Promi
     );
     return result;
   } catch (err) {
-    await client.query('rollback').catch(() => undefined);
+    // The connection may be mid-COPY: close it rather than wait for it to take a rollback (the
+    // server rolls the transaction back when the session ends), so a failing or stopped file
+    // never waits on its own connection.
+    broken = err as Error;
     throw err;
   } finally {
-    client.release();
+    client.release(broken);
   }
 }
 
@@ -123,6 +141,8 @@ async function recordFileLoad(pool: Pool, runId: number, r: FileLoadResult): Pro
 
 /** Writes a batch of quarantined rows (on a pool connection: the file's own is busy with COPY). */
 async function quarantine(pool: Pool, runId: number, spec: SourceSpec, rows: RejectedRow[]): Promise<void> {
+  // A stopped job writes nothing more (a write started now would escape the cancel of running queries).
+  throwIfInterrupted();
   await pool.query(
     `insert into audit.rejected_rows (run_id, source, file_name, line, column_name, value, reason, record, record_key)
      select $1, $2, $3, * from unnest($4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])`,

@@ -4,6 +4,7 @@ import type { Worker } from 'node:worker_threads';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { Client } from '../db/connection.ts';
 import type { SourceSpec } from '../sources/index.ts';
+import { InterruptedError, onInterrupt } from '../db/interrupt.ts';
 import { SourceFileError } from './errors.ts';
 import { copyStatement } from './rawTable.ts';
 import type { RejectSink } from './recordsToCopy.ts';
@@ -90,6 +91,7 @@ function forwardToCopy(
     let settled = false;
     const tell = (m: ToWorker) => worker.postMessage(m);
     const stopListening = () => {
+      stopOnInterrupt();
       worker.off('message', onMessage);
       worker.off('error', onError);
       worker.off('exit', onExit);
@@ -107,6 +109,9 @@ function forwardToCopy(
       stopListening();
       resolve(counts);
     };
+    // A stop request fails the file at once, whatever the worker or the database is doing (a
+    // query that escaped the cancel must not keep the job alive).
+    const stopOnInterrupt = onInterrupt((why) => fail(new InterruptedError(`stopped: ${why}`)));
     // As before the worker split: any failure while loading the file is reported against the file.
     const fileError = (err: Error) => (err instanceof SourceFileError ? err : new SourceFileError(fileName, err.message));
     const onError = (err: Error) => fail(new Error(`${fileName}: the parse worker failed: ${err.message}`, { cause: err }));

@@ -9,10 +9,13 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parentPort } from 'node:worker_threads';
 import { parse, type CsvError } from 'csv-parse';
+import { wideEncoding } from './encoding.ts';
+import { SourceFileError } from './errors.ts';
 import { RecordsToCopy, type RejectedRow } from './recordsToCopy.ts';
 import { toFileErrorData, type FromWorker, type ParseCounts, type ParseJob, type ToWorker } from './workerProtocol.ts';
 
@@ -65,6 +68,7 @@ const sink = (rows: RejectedRow[]): Promise<void> =>
   });
 
 async function parseFile(job: ParseJob, chunks: ChunkSender): Promise<ParseCounts> {
+  await refuseWideEncodings(job);
   const hash = createHash('sha256');
   const input = createReadStream(job.filePath, { highWaterMark: 1024 * 1024 });
   input.on('data', (chunk) => {
@@ -82,9 +86,26 @@ async function parseFile(job: ParseJob, chunks: ChunkSender): Promise<ParseCount
     skip_records_with_error: true,
     encoding: 'utf8',
   });
-  parser.on('skip', (err: CsvError) => toCopy.rejectUnparsable(err));
+  parser.on('skip', (err: CsvError) => {
+    const fatal = toCopy.rejectUnparsable(err);
+    if (fatal) parser.destroy(fatal);
+  });
   await pipeline(input, parser, toCopy, chunks);
   return { rowsRead: toCopy.rowsRead, rowsLoaded: toCopy.rowsLoaded, rowsRejected: toCopy.rowsRejected, sha256: hash.digest('hex') };
+}
+
+async function refuseWideEncodings(job: ParseJob): Promise<void> {
+  const file = await open(job.filePath, 'r');
+  try {
+    const head = Buffer.alloc(4);
+    const { bytesRead } = await file.read(head, 0, 4, 0);
+    const found = wideEncoding(head.subarray(0, bytesRead));
+    if (found) {
+      throw new SourceFileError(job.spec.fileName, `wrong encoding: the file is ${found}, not UTF-8 (convert it, e.g. iconv -f ${found.split(' ')[0]} -t UTF-8)`, 1);
+    }
+  } finally {
+    await file.close();
+  }
 }
 
 port.on('message', (m: ToWorker) => {

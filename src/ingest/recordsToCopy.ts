@@ -68,6 +68,10 @@ export class RecordsToCopy extends Transform {
         this.validator = compileRowValidator(this.spec, this.fieldIndex);
         return done();
       }
+      if (record.length === 1 && record[0] === '') {
+        // A blank line (typically at the end of the file) is not a record: neither read nor rejected.
+        return done();
+      }
       this.rowsRead++;
       if (record.length !== this.width) {
         return this.reject(line, null, null, `expected ${this.width} fields, found ${record.length}`, record, done);
@@ -98,6 +102,10 @@ export class RecordsToCopy extends Transform {
 
   override _flush(done: TransformCallback): void {
     if (!this.validator) return done(new SourceFileError(this.fileName, 'the file is empty (no header)', 1));
+    if (this.rowsRead === 0) {
+      // A delivery with a header and no rows is a broken export, never "no data today".
+      return done(new SourceFileError(this.fileName, 'the file has a header but no rows: an empty delivery is refused', 2));
+    }
     if (this.buffer) this.push(this.buffer);
     this.buffer = '';
     this.flushRejects().then(() => done(), done);
@@ -110,14 +118,27 @@ export class RecordsToCopy extends Transform {
     return this.sink(batch);
   }
 
-  /** A record the parser could not read (e.g. an unterminated quote): quarantined, not fatal. */
-  rejectUnparsable(err: CsvError): void {
+  /**
+   * A record the parser could not read. An unterminated quote can only end at the end of the file
+   * (the quoted field swallows everything after it), so the file is truncated: that is returned as
+   * a SourceFileError for the caller to fail the file with. Any other unparsable record is
+   * quarantined.
+   */
+  rejectUnparsable(err: CsvError): SourceFileError | undefined {
     const line = this.previousEndLine + 1;
+    if (err.code === 'CSV_QUOTE_NOT_CLOSED') {
+      return new SourceFileError(
+        this.fileName,
+        'truncated file: the quoted field opened in the record starting on this line is never closed (the file ends inside a record)',
+        line,
+      );
+    }
     const record = Array.isArray(err.record) ? (err.record as string[]) : [];
     this.previousEndLine = line + lineBreaksIn(record);
     this.rowsRead++;
     // Called from the parser's 'skip' event, outside the stream's flow: the batch flushes later.
     this.reject(line, null, null, `unparsable CSV record: ${err.message}`, record);
+    return undefined;
   }
 
   /** Sets a row aside; with `done`, waits for a full batch to reach the sink (backpressure). */

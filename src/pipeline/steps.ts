@@ -1,6 +1,7 @@
 import { closeAbandonedRuns, finishRun, startRun } from '../audit/runs.ts';
 import { ident, type Pool } from '../db/connection.ts';
 import { withWarehouseLock } from '../db/lock.ts';
+import { assertNotIncomplete } from '../db/staged.ts';
 import { ingestToBuild, RAW_BUILD_SCHEMA, RAW_SCHEMA } from '../ingest/ingest.ts';
 import type { FileLoadResult } from '../ingest/loadFile.ts';
 import { runQualityGate, type GateOutcome } from '../quality/gate.ts';
@@ -8,6 +9,8 @@ import { buildModels, buildSchema, type ModelResult } from '../transform/build.t
 import { loadModels, MODEL_LAYERS } from '../transform/models.ts';
 import { publishLayers } from '../transform/publish.ts';
 import type { Context } from './context.ts';
+import { describeError, withStep } from '../db/failure.ts';
+import { interruptReason, InterruptedError, throwIfInterrupted } from '../db/interrupt.ts';
 import type { Progress } from './progress.ts';
 
 export interface FileSummary {
@@ -28,18 +31,29 @@ export async function audited<T>(ctx: Context, command: string, dataDir: string 
   return withWarehouseLock(ctx.db.pool, async () => {
     await closeAbandonedRuns(ctx.db.pool);
     const runId = await startRun(ctx.db.pool, command, dataDir);
+    ctx.log.info({ runId, command, dataDir }, 'run started');
     try {
       const result = await job(runId);
       await finishRun(ctx.db.pool, runId, { summary: result });
       return { runId, result };
     } catch (err) {
-      await finishRun(ctx.db.pool, runId, { error: err as Error }).catch(() => undefined);
-      throw err;
+      // A job stopped by a signal says so first; what it was doing at that moment follows.
+      const why = interruptReason();
+      const step = (err as { step?: string }).step;
+      const failure = why
+        ? new InterruptedError(`stopped: ${why} (${err instanceof InterruptedError ? `during ${step ?? command}` : describeError(err)})`, { cause: err })
+        : err;
+      await finishRun(ctx.db.pool, runId, { error: describeError(failure) }).catch((e: Error) =>
+        ctx.log.error({ err: e, runId }, 'could not close the run row (the next job marks it abandoned)'),
+      );
+      throw failure;
     }
   });
 }
 
 export async function ingestStep(ctx: Context, runId: number, dataDir: string, progress: Progress): Promise<FileSummary[]> {
+  throwIfInterrupted();
+  return withStep('ingest', async () => {
   const results: FileLoadResult[] = await ingestToBuild(ctx.db.pool, {
     runId,
     dataDir,
@@ -49,20 +63,31 @@ export async function ingestStep(ctx: Context, runId: number, dataDir: string, p
     onFileDone: (r) => progress.done(r.fileName, `${r.rowsLoaded.toLocaleString('en-US')} loaded, ${r.rowsRejected} rejected`),
   });
   return results.map((r) => ({ file: r.fileName, rowsRead: r.rowsRead, rowsLoaded: r.rowsLoaded, rowsRejected: r.rowsRejected, ms: r.durationMs }));
+  });
 }
+
+/** Every staged schema, raw first. */
+const STAGED_SCHEMAS = [RAW_BUILD_SCHEMA, ...MODEL_LAYERS.map(buildSchema)];
+const REDO = 'rerun `olist ingest` then `olist transform` (or `olist run`)';
 
 /** Builds the models from the staged raw layer when one is waiting, else from the published one. */
 export async function transformStep(ctx: Context, runId: number, progress: Progress): Promise<ModelResult[]> {
-  const sourceSchema = (await schemaExists(ctx.db.pool, RAW_BUILD_SCHEMA)) ? RAW_BUILD_SCHEMA : RAW_SCHEMA;
+  throwIfInterrupted();
+  return withStep('transform', async () => {
+  // A raw layer left by a killed or failed ingest is never built on.
+  const raw = await assertNotIncomplete(ctx.db.pool, RAW_BUILD_SCHEMA, 'rerun `olist ingest` (or `olist run`) before `olist transform`');
+  const sourceSchema = raw.exists ? RAW_BUILD_SCHEMA : RAW_SCHEMA;
   const models = await loadModels();
   progress.start('models', models.length);
   const results = await buildModels(ctx.db.pool, models, {
     sourceSchema,
+    runId,
     log: ctx.log.child({ runId }),
     onModelDone: (r) => progress.advance('models', 1, `${r.layer}.${r.model}`),
   });
   progress.done('models', `${results.length} models built`);
   return results;
+  });
 }
 
 /** The staged schemas waiting to be published, in publish order. */
@@ -74,7 +99,11 @@ async function stagedLayers(pool: Pool): Promise<{ published: string; build: str
 }
 
 export async function checkStep(ctx: Context, runId: number, staged: boolean): Promise<GateOutcome> {
-  return runQualityGate(ctx.db.pool, { runId, staged, logicalDate: ctx.config.logicalDate, log: ctx.log.child({ runId, step: 'check' }) });
+  throwIfInterrupted();
+  return withStep('check', async () => {
+    if (staged) for (const schema of STAGED_SCHEMAS) await assertNotIncomplete(ctx.db.pool, schema, REDO);
+    return runQualityGate(ctx.db.pool, { runId, staged, logicalDate: ctx.config.logicalDate, log: ctx.log.child({ runId, step: 'check' }) });
+  });
 }
 
 export class GateFailedError extends Error {}
@@ -85,6 +114,9 @@ export class GateFailedError extends Error {}
  * unless it is all there is (ingest-only), so raw and warehouse never disagree.
  */
 export async function publishStep(ctx: Context, runId: number, gate?: GateOutcome): Promise<{ layers: string[]; gate: GateOutcome }> {
+  throwIfInterrupted();
+  return withStep('publish', async () => {
+  for (const schema of STAGED_SCHEMAS) await assertNotIncomplete(ctx.db.pool, schema, REDO);
   const layers = await stagedLayers(ctx.db.pool);
   if (layers.length === 0) throw new Error('nothing is staged to publish: run `olist ingest` and `olist transform` first');
   const modelsStaged = layers.some((l) => l.published !== RAW_SCHEMA);
@@ -93,13 +125,17 @@ export async function publishStep(ctx: Context, runId: number, gate?: GateOutcom
     throw new GateFailedError(`quality gate failed, nothing published: ${outcome.failedErrors.join('; ')}`);
   }
   const modelRows = modelsStaged ? await countRows(ctx.db.pool, layers.filter((l) => l.published !== RAW_SCHEMA).map((l) => l.build)) : {};
+  throwIfInterrupted();
   await publishLayers(ctx.db.pool, layers, async (client) => {
+    // Last chance to stop: after this the swap commits.
+    throwIfInterrupted();
     await client.query('insert into audit.publications (run_id, models, model_rows) values ($1, $2, $3)', [
       runId, Object.keys(modelRows).length, JSON.stringify(modelRows),
     ]);
-  });
+  }, { log: ctx.log, policy: ctx.config.publishLock });
   ctx.log.info({ runId, step: 'publish', layers: layers.map((l) => l.published) }, 'published');
   return { layers: layers.map((l) => l.published), gate: outcome };
+  });
 }
 
 async function countRows(pool: Pool, schemas: string[]): Promise<Record<string, number>> {

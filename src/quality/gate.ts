@@ -1,4 +1,6 @@
 import { ident, type Pool } from '../db/connection.ts';
+import { stagedState } from '../db/staged.ts';
+import { throwIfInterrupted } from '../db/interrupt.ts';
 import { RAW_BUILD_SCHEMA, RAW_SCHEMA } from '../ingest/ingest.ts';
 import type { Logger } from '../log.ts';
 import { SOURCES, type SourceSpec } from '../sources/index.ts';
@@ -66,6 +68,9 @@ export async function resolveSchemas(pool: Pool, staged: boolean): Promise<Schem
  * raw_build is checked, else the latest load published (at or before the latest publication).
  */
 async function loadRunFor(pool: Pool, rawSchema: string): Promise<number | null> {
+  // The ingest that wrote a raw layer records its run on the schema (src/db/staged.ts).
+  const marked = await stagedState(pool, rawSchema);
+  if (marked.exists && marked.complete && marked.runId !== null) return marked.runId;
   const { rows } = await pool.query<{ run_id: string | null }>(
     rawSchema === RAW_BUILD_SCHEMA
       ? 'select max(run_id) as run_id from audit.file_loads'
@@ -139,6 +144,7 @@ export async function runQualityGate(poolOrNull: Pool, opts: GateOptions): Promi
   const queue = [...jobs].sort((a, b) => (b.weight ?? 1) - (a.weight ?? 1));
   const worker = async (): Promise<void> => {
     for (let job = queue.shift(); job; job = queue.shift()) {
+      throwIfInterrupted();
       const t0 = performance.now();
       let outcomes: CheckOutcome[];
       try {
@@ -169,7 +175,9 @@ export async function runQualityGate(poolOrNull: Pool, opts: GateOptions): Promi
   for (const r of results) {
     if (r.status !== 'pass') opts.log.warn({ check: r.name, status: r.status, failing_rows: r.failingRows, note: r.note }, 'quality check');
   }
-  const failedErrors = results.filter((r) => r.status === 'fail').map((r) => `${r.name} (${r.failingRows} failing${r.note && r.details?.error ? `: ${r.note}` : ''})`);
+  // Whole-load checks (volume, reconciliation) say in words what failed; row checks give counts.
+  const said = (r: CheckResult) => (r.note && r.details?.error ? r.note : r.kind === 'volume' || r.kind === 'reconcile' ? r.sample[0] : undefined);
+  const failedErrors = results.filter((r) => r.status === 'fail').map((r) => `${r.name} (${r.failingRows} failing${said(r) ? `: ${said(r)}` : ''})`);
   const outcome = { passed: failedErrors.length === 0, results, failedErrors, logicalDate, durationMs };
   opts.log.info({ step: 'check', checks: results.length, failed: failedErrors.length, warned: results.filter((r) => r.status === 'warn').length, ms: durationMs }, 'quality gate');
   return outcome;

@@ -133,13 +133,29 @@ function contractRules(spec: SourceSpec): Compiled[] {
   return out;
 }
 
-/** Today's load of each file vs the previous (up to 28) successful (published) loads. */
+/**
+ * A load that keeps less than this share of the rows of the last published load of the same file
+ * has collapsed (a truncated or partial export): the publish is blocked from the first comparison on.
+ */
+export const COLLAPSE_SHARE = 0.5;
+
+/**
+ * Today's load of each file vs history, two checks per file:
+ * - `raw.<s>.volume_collapse` (error, from the first load on): zero rows loaded, or fewer than
+ *   COLLAPSE_SHARE of the rows of the last published load. A blocked load is never published, so
+ *   it never enters the history later loads are judged against.
+ * - `raw.<s>.volume` (warn unless declared otherwise): outside mean ± k·sd (or ± band) of the
+ *   previous (up to 28) published loads, once 3 exist.
+ * The history is the published loads only: for each publication, the latest load of a run that
+ * succeeded (or published) at or before it. Loads of failed runs and loads whose gate failed
+ * never count.
+ */
 function volumeJob(specs: readonly SourceSpec[]): CheckJob {
   const tests = specs.map((spec) => {
     const declared = (spec.checks ?? []).map(parseTest).find((t) => t.kind === 'volume');
     return { spec, test: (declared ?? parseTest('volume(sd=3)')) as TestSpec & { kind: 'volume' } };
   });
-  const metas: CheckMeta[] = tests.map(({ spec, test }) => ({
+  const bandMetas: CheckMeta[] = tests.map(({ spec, test }) => ({
     name: test.name ?? `raw.${spec.name}.volume`,
     layer: 'raw',
     target: spec.name,
@@ -150,26 +166,39 @@ function volumeJob(specs: readonly SourceSpec[]): CheckJob {
     rule: test.rule,
     declaredIn: sourceFile(spec),
   }));
+  const collapseMetas: CheckMeta[] = specs.map((spec) => ({
+    name: `raw.${spec.name}.volume_collapse`,
+    layer: 'raw',
+    target: spec.name,
+    kind: 'volume',
+    severity: 'error',
+    description: `${spec.fileName} loaded at least one row and at least ${COLLAPSE_SHARE * 100}% of the rows of its last published load.`,
+    rule: `rows_loaded > 0 and rows_loaded >= ${COLLAPSE_SHARE} * last published rows_loaded`,
+    declaredIn: sourceFile(spec),
+  }));
+  const metas = [...bandMetas, ...collapseMetas];
   return {
     checks: metas,
     run: async (q, env) => {
       if (env.loadRunId === null) return metas.map(() => ({ failingRows: 0, sample: [], note: 'no file load recorded: nothing to compare' }));
-      const { rows } = await q.query<{ source: string; rows_loaded: string; n: string; mean: number | null; sd: number | null; lo: string | null; hi: string | null }>(
-        // a successful load = one that was published: the latest load at or before a publication
-        // (loads whose gate failed never count, whether ingest ran alone or inside `run`)
+      const { rows } = await q.query<{ source: string; rows_loaded: string; n: string; mean: number | null; sd: number | null; last: string | null; last_run: string | null }>(
         `with published_loads as (
-           select distinct (select max(f.run_id) from audit.file_loads f where f.run_id <= p.run_id) as run_id from audit.publications p),
+           select distinct (select max(f.run_id) from audit.file_loads f join audit.runs r using (run_id)
+                             where f.run_id <= p.run_id
+                               and (r.status = 'succeeded' or exists (select 1 from audit.publications p2 where p2.run_id = f.run_id))) as run_id
+             from audit.publications p),
          history as (
-           select f.source, f.rows_loaded, row_number() over (partition by f.source order by f.run_id desc) as rn
+           select f.source, f.run_id, f.rows_loaded, row_number() over (partition by f.source order by f.run_id desc) as rn
              from audit.file_loads f join published_loads using (run_id)
             where f.run_id < $1)
          select c.source, c.rows_loaded, count(h.rows_loaded) as n, avg(h.rows_loaded)::float8 as mean,
-                coalesce(stddev_samp(h.rows_loaded), 0)::float8 as sd, min(h.rows_loaded) as lo, max(h.rows_loaded) as hi
+                coalesce(stddev_samp(h.rows_loaded), 0)::float8 as sd,
+                max(h.rows_loaded) filter (where h.rn = 1) as last, max(h.run_id) filter (where h.rn = 1) as last_run
            from audit.file_loads c left join history h on h.source = c.source and h.rn <= 28
           where c.run_id = $1 group by c.source, c.rows_loaded`,
         [env.loadRunId],
       );
-      return tests.map(({ spec, test }) => {
+      const band = tests.map(({ spec, test }) => {
         const r = rows.find((x) => x.source === spec.name);
         if (!r) return { failingRows: 0, sample: [], note: `run ${env.loadRunId} recorded no load of ${spec.fileName}` };
         const n = Number(r.n);
@@ -183,6 +212,22 @@ function volumeJob(specs: readonly SourceSpec[]): CheckJob {
         const note = `loaded ${today}; previous ${n} loads: mean ${mean.toFixed(1)}, sd ${r.sd!.toFixed(1)}, accepted ${Math.ceil(lo)}..${Math.floor(hi)}`;
         return { failingRows: out ? 1 : 0, sample: out ? [note] : [], note, details: { today, history: n, mean, sd: r.sd, low: lo, high: hi } };
       });
+      const collapse = specs.map((spec) => {
+        const r = rows.find((x) => x.source === spec.name);
+        if (!r) return { failingRows: 1, sample: [`run ${env.loadRunId} recorded no load of ${spec.fileName}`], note: `run ${env.loadRunId} recorded no load of ${spec.fileName}` };
+        const today = Number(r.rows_loaded);
+        const last = r.last === null ? null : Number(r.last);
+        const floor = last === null ? 1 : Math.max(1, Math.ceil(last * COLLAPSE_SHARE));
+        const since = last === null ? 'no published load yet' : `last published load (run ${r.last_run}) ${last}`;
+        const note = today === 0
+          ? `${spec.fileName}: no rows loaded (${since})`
+          : today < floor
+            ? `${spec.fileName}: loaded ${today} rows, less than ${COLLAPSE_SHARE * 100}% of the ${since}`
+            : `loaded ${today}; ${since}; at least ${floor} required`;
+        const bad = today < floor;
+        return { failingRows: bad ? 1 : 0, sample: bad ? [note] : [], note, details: { today, last, floor } };
+      });
+      return [...band, ...collapse];
     },
   };
 }

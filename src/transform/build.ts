@@ -1,4 +1,6 @@
 import { ident, type Pool } from '../db/connection.ts';
+import { markStagedSql } from '../db/staged.ts';
+import { throwIfInterrupted } from '../db/interrupt.ts';
 import type { Logger } from '../log.ts';
 import { MODEL_LAYERS, type Model } from './models.ts';
 
@@ -70,11 +72,13 @@ function constraintsDdl(model: Model, models: ReadonlyMap<string, Model>, schema
 export async function buildModels(
   pool: Pool,
   models: readonly Model[],
-  opts: { sourceSchema: string; log: Logger; concurrency?: number; onModelDone?: (r: ModelResult) => void; schemaOf?: (layer: string) => string },
+  opts: { sourceSchema: string; log: Logger; runId?: number; concurrency?: number; onModelDone?: (r: ModelResult) => void; schemaOf?: (layer: string) => string },
 ): Promise<ModelResult[]> {
   const byName = new Map(models.map((m) => [m.name, m]));
   const schemaOf = opts.schemaOf ?? buildSchema;
-  await pool.query(MODEL_LAYERS.map((l) => `drop schema if exists ${ident(schemaOf(l))} cascade; create schema ${ident(schemaOf(l))};`).join('\n'));
+  const runId = opts.runId ?? 0;
+  const mark = (complete: boolean) => MODEL_LAYERS.map((l) => `${markStagedSql(schemaOf(l), complete, runId)};`).join('\n');
+  await pool.query(MODEL_LAYERS.map((l) => `drop schema if exists ${ident(schemaOf(l))} cascade; create schema ${ident(schemaOf(l))};`).join('\n') + mark(false));
   const deps = new Map(models.map((m) => [m.name, new Set([...m.refs, ...m.references.map((r) => r.model)].filter((d) => d !== m.name))]));
   const done = new Set<string>();
   const started = new Set<string>();
@@ -113,6 +117,8 @@ export async function buildModels(
     await pool.query(MODEL_LAYERS.map((l) => `drop schema if exists ${ident(schemaOf(l))} cascade;`).join('\n')).catch(() => undefined);
     throw failure;
   }
+  // Only a build that finished every model may be checked and published.
+  await pool.query(mark(true));
   // Report in dependency order whatever order the workers finished in.
   return models.map((m) => results.find((r) => r.model === m.name)!);
 }
@@ -122,6 +128,7 @@ export async function buildModels(
  * transaction that creates the table, so with wal_level=minimal none of it is WAL-logged.
  */
 async function buildOne(pool: Pool, model: Model, byName: ReadonlyMap<string, Model>, sourceSchema: string, schemaOf: (layer: string) => string): Promise<ModelResult> {
+  throwIfInterrupted();
   const started = performance.now();
   const table = `${ident(schemaOf(model.layer))}.${ident(model.name)}`;
   const client = await pool.connect();

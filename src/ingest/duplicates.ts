@@ -1,0 +1,75 @@
+import { ident, inTransaction, type Pool } from '../db/connection.ts';
+import type { SourceSpec } from '../sources/index.ts';
+import { LINE_COLUMN } from './rawTable.ts';
+
+/** Line numbers listed in a conflicting duplicate's reason (the rest are counted). */
+const LINES_SHOWN = 10;
+
+/**
+ * Duplicate keys in a file whose key must be unique (`primaryKeyUniqueInSource`), resolved at
+ * ingest so that no model ever meets them (the staging primary keys would fail with a bare
+ * `could not create unique index`). Per key value:
+ *
+ * - every copy identical (all columns): the first line is kept, the others are quarantined as
+ *   exact duplicates of it, so they are counted in rows_rejected;
+ * - copies that disagree: nobody can tell which one is right, so every copy is quarantined with
+ *   the lines of all of them. Rows of other files referencing the key then follow them into the
+ *   quarantine (cascade.ts), since their parent is gone.
+ *
+ * Row accounting in audit.file_loads is updated, so read = loaded + rejected still holds.
+ * Returns the number of rows moved per source.
+ */
+export async function quarantineDuplicateKeys(pool: Pool, runId: number, sources: readonly SourceSpec[], schema: string): Promise<Map<string, number>> {
+  const moved = new Map<string, number>();
+  for (const spec of sources) {
+    if (!spec.primaryKeyUniqueInSource || spec.primaryKey.length === 0) continue;
+    const n = await moveDuplicates(pool, runId, schema, spec);
+    if (n > 0) moved.set(spec.name, n);
+  }
+  return moved;
+}
+
+async function moveDuplicates(pool: Pool, runId: number, schema: string, spec: SourceSpec): Promise<number> {
+  const table = `${ident(schema)}.${ident(spec.name)}`;
+  const keys = spec.primaryKey.map(ident);
+  const keyText = spec.primaryKey.map((k) => `t.${ident(k)}::text`).join(` || '|' || `);
+  const keyName = spec.primaryKey.join(', ');
+  const line = ident(LINE_COLUMN);
+  return inTransaction(pool, async (client) => {
+    const { rows } = await client.query<{ n: string }>(
+      `with dup as (
+         select ${keys.join(', ')}, count(distinct to_jsonb(t) - '${LINE_COLUMN}') as variants,
+                min(${line}) as first_line, array_agg(${line} order by ${line}) as lines, count(*) as copies
+           from ${table} t group by ${keys.join(', ')} having count(*) > 1
+       ), moved as (
+         delete from ${table} t using dup d
+          where ${spec.primaryKey.map((k) => `t.${ident(k)} = d.${ident(k)}`).join(' and ')}
+            and (d.variants > 1 or t.${line} <> d.first_line)
+         returning t.*, ${keyText} as record_key, d.variants, d.first_line, d.lines, d.copies
+       ), quarantined as (
+         insert into audit.rejected_rows (run_id, source, file_name, line, column_name, value, reason, record, record_key)
+         select $1, $2, $3, m.${line}, $4, m.record_key,
+                case when m.variants = 1
+                     then 'exact duplicate of line ' || m.first_line || ' (same ${keyName}, same values): kept once'
+                     else 'duplicate ${keyName} with conflicting values on lines '
+                          || array_to_string(m.lines[1:${LINES_SHOWN}], ', ')
+                          || case when m.copies > ${LINES_SHOWN} then ' and ' || (m.copies - ${LINES_SHOWN}) || ' more' else '' end
+                          || ': every copy quarantined'
+                end,
+                (to_jsonb(m) - 'record_key' - 'variants' - 'first_line' - 'lines' - 'copies')::text, m.record_key
+           from moved m
+         returning 1
+       )
+       select count(*) as n from quarantined`,
+      [runId, spec.name, spec.fileName, keyName],
+    );
+    const n = Number(rows[0]!.n);
+    if (n > 0) {
+      await client.query(
+        'update audit.file_loads set rows_loaded = rows_loaded - $3, rows_rejected = rows_rejected + $3 where run_id = $1 and source = $2',
+        [runId, spec.name, n],
+      );
+    }
+    return n;
+  });
+}
