@@ -4,24 +4,14 @@
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { writeTrapFixture } from './fixtures/traps.ts';
 import { olistWaitingOnLock, runCli, startCli, waitFor } from './helpers/cli.ts';
+import { freePort } from './helpers/db.ts';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 describe('embedded server', () => {
   let env: Record<string, string>;

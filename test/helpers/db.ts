@@ -28,6 +28,11 @@ async function testServerPort(): Promise<number> {
     const port = Number(readFileSync(pidFile, 'utf8').split('\n')[3]);
     if (port > 0) return port;
   }
+  return freePort();
+}
+
+/** A TCP port nothing listens on right now (the OS picks it). */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once('error', reject);
