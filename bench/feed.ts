@@ -38,7 +38,7 @@ async function cli(o: FeedBenchOptions, args: string[], env: NodeJS.ProcessEnv =
 }
 
 /** Concatenates the files of `batches` (header once per file) into one batch folder named like the last of them. */
-async function catchUpBatch(batches: LandedBatch[], dir: string): Promise<void> {
+export async function catchUpBatch(batches: LandedBatch[], dir: string): Promise<void> {
   await fs.rm(dir, { recursive: true, force: true });
   await fs.mkdir(dir, { recursive: true });
   const files = new Map<string, { out: ReturnType<typeof createWriteStream>; rows: number; source: string }>();
