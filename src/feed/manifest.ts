@@ -47,9 +47,18 @@ export interface LandedBatch {
   manifest: Manifest;
 }
 
+/** JSON with object keys sorted at every level: the checksum must not depend on the order a writer put them in. */
+function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  if (v !== null && typeof v === 'object') {
+    return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(v);
+}
+
 export function manifestChecksum(m: Omit<Manifest, 'checksum'>): string {
   const { checksum: _ignored, ...rest } = m as Manifest;
-  return createHash('sha256').update(JSON.stringify(rest)).digest('hex');
+  return createHash('sha256').update(canonicalJson(rest)).digest('hex');
 }
 
 /** Writes the manifest last and atomically (temporary name, then rename). */
