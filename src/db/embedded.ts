@@ -92,8 +92,11 @@ async function isRunning(pgCtl: string, dataDir: string, ids: { uid?: number; gi
 
 function runPgCtl(pgCtl: string, args: string[], ids: { uid?: number; gid?: number }): Promise<void> {
   return new Promise((resolve, reject) => {
-    // stdio ignored: the server is detached and must not hold the caller's pipes open.
-    const child = spawn(pgCtl, args, { ...ids, stdio: ['ignore', 'ignore', 'pipe'] });
+    // stdio ignored: the server is detached and must not hold the caller's pipes open. Its own
+    // session too (`detached`): in the terminal's process group, the Ctrl-C that stops a job would
+    // also reach the server it started (SIGINT is PostgreSQL's fast shutdown), and the job could no
+    // longer close its run row.
+    const child = spawn(pgCtl, args, { ...ids, detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr?.on('data', (d) => (stderr += String(d)));
     child.on('error', reject);
