@@ -205,8 +205,17 @@ describe('daily feed: simulate, apply incrementally, equal to a full load', () =
     assert.equal(await items(), 1);
     const revenue = await ctx.db.pool.query('select gmv::text from marts.daily_revenue where day = $1', ['2018-01-20']);
     assert.ok(Number(revenue.rows[0].gmv) >= 61.9);
-    // exactly once: the same correction again is a no-op, a changed one under its id is refused
+    // exactly once: the same correction again is a no-op
     assert.equal((await apply()).result.applied.length, 0);
+    // two versions of one order in one batch are versions, not duplicates: the newest applies
+    const versions = path.join(landingDir, 'correction-two-versions');
+    await fs.mkdir(versions);
+    const header = '"order_id","customer_id","order_status","order_purchase_timestamp","order_approved_at","order_delivered_carrier_date","order_delivered_customer_date","order_estimated_delivery_date"';
+    await fs.writeFile(path.join(versions, 'olist_orders_dataset.csv'), `${header}\n${order},${customer},shipped,2018-01-20 10:00:00,2018-01-20 11:00:00,2018-01-22 09:00:00,,2018-02-10 00:00:00\n${order},${customer},approved,2018-01-20 10:00:00,2018-01-20 11:00:00,,,2018-02-10 00:00:00\n`);
+    await sealBatch(versions);
+    const two = await apply();
+    assert.deepEqual(two.result.applied.map((b) => [b.batchId, b.rowsLoaded, b.rowsRejected]), [['correction-two-versions', 2, 0]]);
+    assert.equal((await ctx.db.pool.query('select order_status from staging.stg_orders where order_id = $1', [order])).rows[0].order_status, 'shipped');
     const { result } = await audited(ctx, 'verify', null, (runId) => verifyStep(ctx, runId));
     assert.deepEqual(result.tables.filter((t) => !t.equal).map((t) => t.table), []);
   });

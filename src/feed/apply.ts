@@ -153,7 +153,7 @@ async function applyInTransaction(pool: Pool, batch: LandedBatch, runId: number,
   const specs = m.files.map((f) => sourceByName(f.source));
   let loads: FileLoadResult[] = [];
   if (specs.length > 0) {
-    loads = await ingestToBuild(pool, { runId, dataDir: batch.dir, log, sources: specs, schema: scratch, recordLoads: false });
+    loads = await ingestToBuild(pool, { runId, dataDir: batch.dir, log, sources: specs, schema: scratch, recordLoads: false, resolveDuplicates: false });
   } else {
     await pool.query(`drop schema if exists ${ident(scratch)} cascade; create schema ${ident(scratch)}`);
   }

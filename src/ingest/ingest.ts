@@ -27,6 +27,11 @@ export interface IngestOptions {
   schema?: string;
   /** Record each file in audit.file_loads (a feed batch records its counts in its ledger entry instead). */
   recordLoads?: boolean;
+  /**
+   * Quarantine repeated keys (default). A feed batch turns it off: two rows with one key there are
+   * two versions of the row, and the merge keeps the newest (src/feed/merge.ts).
+   */
+  resolveDuplicates?: boolean;
   onFileStart?: (spec: SourceSpec, bytes: number) => void;
   onProgress?: (spec: SourceSpec, bytes: number) => void;
   onFileDone?: (result: FileLoadResult) => void;
@@ -83,7 +88,7 @@ export async function ingestToBuild(pool: Pool, opts: IngestOptions): Promise<Fi
   // quarantined. Then rows whose parent row was quarantined cannot load either: quarantine them
   // too (and say why).
   for (const moved of [
-    await quarantineDuplicateKeys(pool, opts.runId, sources, target),
+    opts.resolveDuplicates === false ? new Map<string, number>() : await quarantineDuplicateKeys(pool, opts.runId, sources, target),
     await cascadeQuarantine(pool, opts.runId, sources, target),
   ]) {
     for (const r of results) {
