@@ -92,9 +92,14 @@ export async function feedBench(o: FeedBenchOptions, url: string): Promise<Recor
   await reset();
   const catchUp = await cli(o, ['run', '--incremental', '--landing-dir', path.dirname(catchUpDir), '--allow-gaps'], env);
   o.say(`  catch-up batch (${weekIdx} days in one): ${(catchUp.ms / 1000).toFixed(1)} s, peak RSS ${catchUp.peakRssMb} MB`);
+  // The week goes in a landing directory of its own: next to the feed's own batch of the catch-up's
+  // id (other contents, same id), the ledger would rightly refuse to go on.
+  const weekDir = path.join(home, `week-scale-${o.scale}`);
+  await fs.rm(weekDir, { recursive: true, force: true });
+  for (const b of week) await fs.cp(b.dir, path.join(weekDir, b.manifest.batchId), { recursive: true });
   const perBatch: { batch: string; ms: number; phases: Record<string, number> }[] = [];
   for (const b of week) {
-    const m = await cli(o, ['run', '--incremental', '--batch', b.manifest.batchId], env);
+    const m = await cli(o, ['run', '--incremental', '--landing-dir', weekDir, '--batch', b.manifest.batchId], env);
     const out = parseJsonOut<{ applied: { batchId: string; ms: number; phases: Record<string, number> }[] }>(m.stdout);
     const applied = out.applied[0]!;
     perBatch.push({ batch: applied.batchId, ms: applied.ms, phases: applied.phases });
