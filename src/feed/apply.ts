@@ -179,7 +179,7 @@ async function applyInTransaction(pool: Pool, batch: LandedBatch, runId: number,
     const merges: SourceMerge[] = [];
     for (const spec of order) merges.push(await prepareSource(client, spec, scratch, m.batchId, inBatch.has(spec.name)));
     await collectScopesBefore(client, models);
-    for (const [i, spec] of order.entries()) await applySource(client, spec, scratch, inBatch.has(spec.name), merges[i]!);
+    for (const [i, spec] of order.entries()) await applySource(client, spec, scratch, merges[i]!);
     const t2 = performance.now();
     // 3. The models, in place, partition by partition.
     const changedSources = new Set(merges.filter((x) => x.changed > 0).map((x) => x.source));

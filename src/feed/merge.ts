@@ -90,7 +90,7 @@ export async function prepareSource(client: Client, spec: SourceSpec, batchSchem
   const incoming = ident(`incoming_${spec.name}`);
   await client.query(
     `create temp table ${incoming} on commit drop as
-     select b.*, false as _parked from ${inBatch ? batchTable : `${raw(spec)} b where false`}${inBatch ? ' b' : ''}`,
+     select b.*, false as _parked from ${inBatch ? `${batchTable} b` : `${raw(spec)} b where false`}`,
   );
   const unparked = await client.query(
     `with parked as (delete from audit.parked_rows where source = $1 returning row_data)
@@ -138,7 +138,7 @@ export async function prepareSource(client: Client, spec: SourceSpec, batchSchem
 }
 
 /** Writes what prepareSource decided into raw (after the incremental scopes saw the old state). */
-export async function applySource(client: Client, spec: SourceSpec, batchSchema: string, inBatch: boolean, prepared: SourceMerge): Promise<void> {
+export async function applySource(client: Client, spec: SourceSpec, batchSchema: string, prepared: SourceMerge): Promise<void> {
   if (prepared.changed === 0) return;
   if (spec.feed.kind === 'reference') {
     await client.query(`delete from ${raw(spec)}`);
