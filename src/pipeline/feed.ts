@@ -7,6 +7,7 @@ import { applyPendingBatches, type FeedRunResult, type BatchOutcome } from '../f
 import { exportRejected, sealBatch, type ExportedCorrection } from '../feed/corrections.ts';
 import type { Manifest } from '../feed/manifest.ts';
 import { simulateFeed, type SimulateOptions, type SimulateResult } from '../feed/simulate.ts';
+import { ident } from '../db/connection.ts';
 import { RAW_BUILD_SCHEMA, RAW_SCHEMA } from '../ingest/ingest.ts';
 import { rawTableDdl } from '../ingest/rawTable.ts';
 import { SOURCES } from '../sources/index.ts';
@@ -44,6 +45,8 @@ export async function bootstrapWarehouse(ctx: Context, runId: number, models: re
     sourceSchema = RAW_BUILD_SCHEMA;
     layers.unshift({ published: RAW_SCHEMA, build: RAW_BUILD_SCHEMA });
   }
+  // The publish swaps schemas: the published ones must exist, even if someone dropped them by hand.
+  await pool.query(layers.map((l) => `create schema if not exists ${ident(l.published)};`).join('\n'));
   await buildModels(pool, models, { sourceSchema, log: ctx.log.child({ runId, step: 'bootstrap' }) });
   await publishLayers(pool, layers, async (client) => {
     await client.query('insert into audit.publications (run_id, models, model_rows) values ($1, $2, $3)', [runId, models.length, '{}']);
