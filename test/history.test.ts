@@ -200,7 +200,7 @@ describe('dimension history: the simulator\'s corrections replay to the versions
 
   test('corrections are sent, versions open and close batch by batch, and equal a rebuild from the same raw history', async () => {
     const ctx = wh.ctx;
-    const sim = await simulateStep(ctx, { dataDir, landingDir, granularity: 'day', seed: 3, faults: [], corrections: true });
+    const sim = await simulateStep(ctx, { dataDir, landingDir, granularity: 'day', seed: 3, faults: [], corrections: { sellerMoves: 2, lateOfMoves: 2, categories: 1, weights: 3 } });
     assert.ok(sim.corrections >= 3, `corrections sent: ${sim.corrections}`);
     const { result } = await audited(ctx, 'run --incremental', landingDir, (runId) => incrementalStep(ctx, runId, { landingDir }));
     assert.equal(result.pending.length, 0);

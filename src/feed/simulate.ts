@@ -14,7 +14,7 @@ import { ident, type Pool } from '../db/connection.ts';
 import { formatField } from '../generate/csvWriter.ts';
 import type { Logger } from '../log.ts';
 import { sourceByName, type SourceSpec } from '../sources/index.ts';
-import { bucketText, correctionStatements, cutStatements, emissionsQuery, FEED_SOURCE_ORDER, type Granularity } from './cut.sql.ts';
+import { bucketText, correctionStatements, cutStatements, emissionsQuery, FEED_SOURCE_ORDER, type CorrectionRates, type Granularity } from './cut.sql.ts';
 import { corruptOrderId, FAULT_COPY_MARK, injectDeliveryFaults, injectRowFaults, type Fault } from './faults.ts';
 import { FEED_FORMAT, listBatches, MANIFEST_FILE, REFERENCE_BATCH_ID, writeManifest, type ManifestFile } from './manifest.ts';
 import { loadSnapshot, type SnapshotFile } from './snapshot.ts';
@@ -28,8 +28,8 @@ export interface SimulateOptions {
   to?: string;
   seed: number;
   faults: readonly Fault[];
-  /** Emit the seller and product corrections (cut.sql.ts correctionStatements; off by default). */
-  corrections?: boolean;
+  /** Emit the seller and product corrections (cut.sql.ts correctionStatements; off by default), at the documented rates or at others (tests). */
+  corrections?: boolean | CorrectionRates;
   log: Logger;
 }
 
@@ -147,7 +147,7 @@ export async function simulateFeed(pool: Pool, opts: SimulateOptions): Promise<S
     opts.log.info({ step: 'simulate', ms: Math.round(performance.now() - t0) }, 'dataset loaded');
     let t = performance.now();
     for (const sql of cutStatements(s, g)) await client.query(sql);
-    if (opts.corrections) for (const sql of correctionStatements(s, g, opts.seed)) await client.query(sql);
+    if (opts.corrections) for (const sql of correctionStatements(s, g, opts.seed, opts.corrections === true ? undefined : opts.corrections)) await client.query(sql);
     // The files of a batch carrying a correction name the optional columns (the effective time).
     const { rows: corrected } = await client.query<{ bucket: string; src: number; n: number }>(
       `select bucket, src, count(*)::int as n from ${s}.emissions where kind = 'correction' group by bucket, src`,
