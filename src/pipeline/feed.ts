@@ -32,6 +32,14 @@ async function missingTables(ctx: Context, names: string[]): Promise<string[]> {
  * to check. Returns whether it did.
  */
 export async function bootstrapWarehouse(ctx: Context, runId: number, models: readonly Model[]): Promise<boolean> {
+  // A warehouse published before the version histories existed gets them from its current rows
+  // (one version each, as a full load gives), not an empty raw layer.
+  for (const spec of SOURCES.filter(versionsOf)) {
+    const [current, history] = [`${RAW_SCHEMA}.${spec.name}`, `${RAW_SCHEMA}.${versionsTableName(spec)}`];
+    if ((await missingTables(ctx, [current])).length === 0 && (await missingTables(ctx, [history])).length === 1) {
+      for (const sql of versionsTableSql(spec, RAW_SCHEMA)) await ctx.db.pool.query(sql);
+    }
+  }
   const rawTables = SOURCES.flatMap((s) => [`${RAW_SCHEMA}.${s.name}`, ...(versionsOf(s) ? [`${RAW_SCHEMA}.${versionsTableName(s)}`] : [])]);
   const modelTables = models.map((m) => `${m.layer}.${m.name}`);
   const missingRaw = await missingTables(ctx, rawTables);
