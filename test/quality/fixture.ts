@@ -152,7 +152,8 @@ function field(v: string | number | null, quoteNumeric: boolean): string {
 export async function writeDataset(d: Dataset): Promise<string> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'olist-quality-'));
   for (const spec of SOURCES) {
-    const header = spec.columns.map((col) => `"${col.source ?? col.name}"`).join(',');
+    // the Kaggle layout: without the optional columns only the feed sends
+    const header = spec.columns.filter((col) => !col.optional).map((col) => `"${col.source ?? col.name}"`).join(',');
     const lines = (d[spec.name] ?? []).map((row) => row.map((v) => field(v, true)).join(','));
     await fs.writeFile(path.join(dir, spec.fileName), `${[header, ...lines].join('\n')}\n`, 'utf8');
   }
