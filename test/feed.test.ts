@@ -42,7 +42,7 @@ const ALL_FAULTS = ['duplicate-batch', 'changed-batch', 'corrupt-row', 'truncate
 async function warehouseFingerprint(ctx: Context): Promise<string> {
   const { rows } = await ctx.db.pool.query<{ t: string }>(
     `select table_schema || '.' || table_name as t from information_schema.tables
-      where table_schema in ('raw', 'staging', 'warehouse', 'marts') order by 1`,
+      where table_schema in ('raw', 'staging', 'warehouse', 'marts') and table_type = 'BASE TABLE' order by 1`,
   );
   const parts: string[] = [];
   for (const { t } of rows) {
