@@ -38,6 +38,17 @@ const schema = z.object({
    */
   OLIST_PUBLISH_LOCK_TIMEOUT_MS: z.coerce.number().int().min(10).max(60_000).default(1_000),
   OLIST_PUBLISH_ATTEMPTS: z.coerce.number().int().min(1).max(1_000).default(10),
+  /**
+   * The read-only login for analysts and BI tools (src/db/analyst.ts). Without a password the
+   * embedded server gets a generated one (kept 0600 in OLIST_HOME/analyst-password); with
+   * DATABASE_URL the login is created only when a password is given here.
+   */
+  OLIST_ANALYST_USER: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case PostgreSQL role name (letters, digits, _)')
+    .refine((s) => !s.startsWith('pg_') && s !== 'olist_reader' && s !== 'postgres', 'is a reserved role name')
+    .default('olist_analyst'),
+  OLIST_ANALYST_PASSWORD: z.string().min(8, 'must be at least 8 characters').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -53,6 +64,7 @@ export type Config = Readonly<{
   logicalDate: string | undefined;
   logLevel: z.infer<typeof schema>['LOG_LEVEL'];
   publishLock: { lockTimeoutMs: number; attempts: number; pauseMs: number };
+  analyst: { user: string; password: string | undefined };
 }>;
 
 export class ConfigError extends Error {}
@@ -76,6 +88,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     generateSeed: e.OLIST_GENERATE_SEED,
     logicalDate: e.OLIST_LOGICAL_DATE,
     logLevel: e.LOG_LEVEL,
+    analyst: { user: e.OLIST_ANALYST_USER, password: e.OLIST_ANALYST_PASSWORD },
     publishLock: { lockTimeoutMs: e.OLIST_PUBLISH_LOCK_TIMEOUT_MS, attempts: e.OLIST_PUBLISH_ATTEMPTS, pauseMs: e.OLIST_PUBLISH_LOCK_TIMEOUT_MS },
   });
 }

@@ -3,11 +3,10 @@ import path from 'node:path';
 import { Command, Option } from 'commander';
 import { ConfigError, loadConfig, type Config } from '../config.ts';
 import { EmbeddedBusyError, stopEmbedded, startEmbedded } from '../db/embedded.ts';
-import { migrate } from '../db/migrate.ts';
 import { LockedError } from '../db/lock.ts';
 import { SourceFileError } from '../ingest/errors.ts';
 import { createLogger, type Logger } from '../log.ts';
-import { openContext, type Context } from '../pipeline/context.ts';
+import { migrateDatabase, openContext, type Context } from '../pipeline/context.ts';
 import { locateData } from '../pipeline/demoData.ts';
 import { describeError, type StepTagged } from '../db/failure.ts';
 import { interrupt, interruptReason, InterruptedError } from '../db/interrupt.ts';
@@ -205,8 +204,13 @@ program
     action(async ({ config, log, out }) => {
       const ctx = await (await import('../db/connection.ts')).connect(config, log);
       try {
-        const applied = await migrate(ctx.pool, log);
-        out.result({ ok: true, applied }, () => (applied.length ? `applied ${applied.join(', ')}` : 'database is up to date'));
+        const { applied, analyst } = await migrateDatabase(ctx, config, log);
+        out.result({ ok: true, applied, analyst }, () =>
+          [
+            applied.length ? `applied ${applied.join(', ')}` : 'database is up to date',
+            analyst.login ? `read-only login ${analyst.login} ready: \`olist db url --analyst\`` : (analyst.note ?? ''),
+          ].filter(Boolean).join('\n'),
+        );
       } finally {
         await ctx.close();
       }
@@ -470,11 +474,13 @@ db.command('stop')
   );
 db.command('url')
   .description('print the connection URL of the warehouse')
+  .option('--analyst', 'the read-only login for analysts and BI tools (OLIST_ANALYST_USER; created by `olist migrate`)', false)
   .action(
-    action(async ({ config, out }) => {
+    action(async ({ config, out }, opts: { analyst: boolean }) => {
       const { embeddedUrl } = await import('../db/embedded.ts');
-      const url = config.databaseUrl ?? embeddedUrl(config.embeddedPort);
-      out.result({ ok: true, url }, () => url);
+      const { analystUrl } = await import('../db/analyst.ts');
+      const url = opts.analyst ? await analystUrl(config) : (config.databaseUrl ?? embeddedUrl(config.embeddedPort));
+      out.result({ ok: true, url, ...(opts.analyst ? { user: config.analyst.user, readOnly: true } : {}) }, () => url);
     }),
   );
 

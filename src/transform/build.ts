@@ -1,3 +1,4 @@
+import { grantReadSql, SERVED_LAYERS } from '../db/analyst.ts';
 import { ident, type Pool } from '../db/connection.ts';
 import { markStagedSql } from '../db/staged.ts';
 import { throwIfInterrupted } from '../db/interrupt.ts';
@@ -117,6 +118,9 @@ export async function buildModels(
     await pool.query(MODEL_LAYERS.map((l) => `drop schema if exists ${ident(schemaOf(l))} cascade;`).join('\n')).catch(() => undefined);
     throw failure;
   }
+  // The analysts' read access is part of the build: the grants travel with the schemas through
+  // the publish's rename, so no published version is ever without them (src/db/analyst.ts).
+  await pool.query(SERVED_LAYERS.map((l) => `${grantReadSql(schemaOf(l))};`).join('\n'));
   // Only a build that finished every model may be checked and published.
   await pool.query(mark(true));
   // Report in dependency order whatever order the workers finished in.

@@ -1,0 +1,146 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import fs from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import pg from 'pg';
+import { analystUrl } from '../src/db/analyst.ts';
+import { openContext, type Context } from '../src/pipeline/context.ts';
+import { incrementalStep, simulateStep } from '../src/pipeline/feed.ts';
+import { runPipeline } from '../src/pipeline/run.ts';
+import { audited } from '../src/pipeline/steps.ts';
+import { writeTrapFixture } from './fixtures/traps.ts';
+import { createTestDatabase, quietLogger, type TestDatabase } from './helpers/db.ts';
+import { runCli } from './helpers/cli.ts';
+
+/** A fresh database whose context manages an analyst login of its own (roles are cluster-wide). */
+async function openServingWarehouse(label: string) {
+  const db = await createTestDatabase(label);
+  const analyst = { OLIST_ANALYST_USER: `a_${db.name}`, OLIST_ANALYST_PASSWORD: randomBytes(12).toString('hex') };
+  const config = db.config(analyst);
+  const ctx = await openContext(config, quietLogger());
+  const url = await analystUrl(config);
+  const close = async () => {
+    await ctx.db.close();
+    await db.drop();
+    const admin = new pg.Client({ connectionString: db.url });
+    // the login is cluster-wide: drop it with the database (the group role stays, shared)
+    await admin.connect().then(() => admin.query(`drop role if exists ${analyst.OLIST_ANALYST_USER}`)).finally(() => admin.end()).catch(() => undefined);
+  };
+  return { db, ctx, analyst, url, close };
+}
+
+/** Runs one statement as the analyst, on a connection of its own; returns the rows or the error code. */
+async function asAnalyst(url: string, sql: string, opts: { readWrite?: boolean } = {}): Promise<{ rows?: Record<string, unknown>[]; code?: string }> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    // A session may lift the read-only default (it is a default, not a privilege).
+    if (opts.readWrite) await client.query('set session characteristics as transaction read write');
+    return { rows: (await client.query(sql)).rows };
+  } catch (err) {
+    return { code: (err as { code?: string }).code ?? 'no code' };
+  } finally {
+    await client.end();
+  }
+}
+
+const PERMISSION_DENIED = '42501';
+const READ_ONLY_TRANSACTION = '25006';
+
+/** What the analyst must be able to do, and what not, on any published version. */
+async function assertAnalystAccess(ctx: Context, url: string): Promise<void> {
+  const owner = async (sql: string) => (await ctx.db.pool.query(sql)).rows;
+  for (const table of ['marts.daily_revenue', 'marts.seller_performance', 'warehouse.orders_fact', 'warehouse.customers_dim']) {
+    const mine = await owner(`select count(*)::int as n from ${table}`);
+    const theirs = await asAnalyst(url, `select count(*)::int as n from ${table}`);
+    assert.deepEqual(theirs, { rows: mine }, `the analyst reads ${table} as the owner does`);
+    assert.ok((mine[0]!.n as number) > 0, `${table} has rows`);
+  }
+  // Writes: refused by the read-only default, and still refused by privileges when the session asks for read-write.
+  assert.equal((await asAnalyst(url, "insert into marts.daily_revenue (day, orders, items) values ('2030-01-01', 1, 1)")).code, READ_ONLY_TRANSACTION);
+  for (const write of [
+    "insert into marts.daily_revenue (day, orders, items) values ('2030-01-01', 1, 1)",
+    'update warehouse.orders_fact set price = 0',
+    'delete from marts.daily_revenue',
+    'truncate marts.orders_by_state',
+    'create table marts.mine (x int)',
+    'create table warehouse.mine (x int)',
+    'drop table marts.daily_revenue',
+    "update audit.runs set status = 'failed'",
+  ]) {
+    assert.equal((await asAnalyst(url, write, { readWrite: true })).code, PERMISSION_DENIED, write);
+  }
+  // Closed layers: quarantined values, raw rows, the audit trail.
+  for (const closed of ['audit.rejected_rows', 'audit.runs', 'raw.orders', 'staging.stg_orders']) {
+    assert.equal((await asAnalyst(url, `select * from ${closed} limit 1`)).code, PERMISSION_DENIED, closed);
+  }
+}
+
+describe('serving: the read-only analyst role', () => {
+  let w: Awaited<ReturnType<typeof openServingWarehouse>>;
+  let dataDir: string;
+
+  before(async () => {
+    w = await openServingWarehouse('serving_role');
+    dataDir = await writeTrapFixture();
+  });
+  after(async () => w?.close());
+
+  test('after a full publish the analyst reads marts and warehouse, writes nothing, and cannot read raw or the quarantine', async () => {
+    await runPipeline(w.ctx, dataDir);
+    const rejected = await w.ctx.db.pool.query('select count(*)::int as n from audit.rejected_rows');
+    assert.ok(rejected.rows[0].n > 0, 'the trap fixture has quarantined rows to hide');
+    await assertAnalystAccess(w.ctx, w.url);
+  });
+
+  test('the grants survive the next publish (which swaps every schema)', async () => {
+    const before = await w.ctx.db.pool.query<{ oid: string }>("select oid::text from pg_namespace where nspname = 'marts'");
+    await runPipeline(w.ctx, dataDir);
+    const after = await w.ctx.db.pool.query<{ oid: string }>("select oid::text from pg_namespace where nspname = 'marts'");
+    assert.notEqual(after.rows[0]!.oid, before.rows[0]!.oid, 'the publish replaced the schema');
+    await assertAnalystAccess(w.ctx, w.url);
+  });
+
+  test('`olist db url --analyst --json` prints the login the role was created with', async () => {
+    const r = await runCli(['--json', 'db', 'url', '--analyst'], { DATABASE_URL: w.db.url, OLIST_HOME: w.ctx.config.home, ...w.analyst });
+    assert.equal(r.code, 0, r.stderr);
+    const printed = JSON.parse(r.stdout) as { url: string; user: string; readOnly: boolean };
+    assert.equal(printed.user, w.analyst.OLIST_ANALYST_USER);
+    assert.equal(printed.url, w.url);
+    assert.deepEqual(await asAnalyst(printed.url, 'select current_user as u'), { rows: [{ u: w.analyst.OLIST_ANALYST_USER }] });
+  });
+
+  test('with DATABASE_URL and no password, `db url --analyst` says what to set', async () => {
+    const r = await runCli(['db', 'url', '--analyst'], { DATABASE_URL: w.db.url, OLIST_HOME: w.ctx.config.home });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /OLIST_ANALYST_PASSWORD/);
+  });
+});
+
+describe('serving: the analyst role and the daily feed', () => {
+  let w: Awaited<ReturnType<typeof openServingWarehouse>>;
+  let landingDir: string;
+
+  before(async () => {
+    w = await openServingWarehouse('serving_feed');
+    landingDir = await fs.mkdtemp(path.join(tmpdir(), 'olist-landing-serving-'));
+    await simulateStep(w.ctx, { dataDir: await writeTrapFixture(), landingDir, granularity: 'day', seed: 1, faults: [] });
+  });
+  after(async () => {
+    await w?.close();
+    rmSync(landingDir, { recursive: true, force: true });
+  });
+
+  test('a warehouse the feed bootstrapped and filled batch by batch is readable, not writable', async () => {
+    const apply = (maxBatches?: number) => audited(w.ctx, 'run --incremental', landingDir, (runId) => incrementalStep(w.ctx, runId, { landingDir, maxBatches }));
+    const first = await apply(2);
+    assert.equal(first.result.bootstrapped, true, 'the first run published an empty warehouse by a swap');
+    const rest = await apply();
+    assert.ok(rest.result.applied.length > 0, 'batches applied in place after the swap');
+    assert.equal(rest.result.pending.length, 0);
+    await assertAnalystAccess(w.ctx, w.url);
+  });
+});
