@@ -46,13 +46,23 @@ export class SupersetApi {
     return this.raw('GET', route) as Promise<T>;
   }
 
+  /** Writes need the session's CSRF token (and its cookie) besides the bearer token. */
+  private async ensureCsrf(): Promise<void> {
+    if (!this.csrf) this.csrf = ((await this.raw('GET', '/api/v1/security/csrf_token/')) as { result: string }).result;
+  }
+
+  async put<T>(route: string, body: unknown): Promise<T> {
+    await this.ensureCsrf();
+    return this.raw('PUT', route, body) as Promise<T>;
+  }
+
   /**
    * Imports an asset bundle (databases, datasets, charts, dashboards), overwriting the assets of
    * the same uuids. `passwords` maps a database file of the bundle to its password (the URI in
    * the bundle has it masked).
    */
   async importAssets(zipPath: string, passwords: Record<string, string>): Promise<void> {
-    if (!this.csrf) this.csrf = (await this.raw('GET', '/api/v1/security/csrf_token/') as { result: string }).result;
+    await this.ensureCsrf();
     const form = new FormData();
     form.append('bundle', new Blob([await fs.readFile(zipPath)], { type: 'application/zip' }), path.basename(zipPath));
     form.append('passwords', JSON.stringify(passwords));

@@ -269,7 +269,8 @@ export function bundleFiles(assets: BiAssets, inputs: BundleInputs): Map<string,
   const files = new Map<string, string>();
   const put = (p: string, doc: Obj) => files.set(`${BUNDLE_ROOT}/${p}`, YAML.stringify(doc, { lineWidth: 0 }));
   // No `type` key: the same zip then passes both `superset import-dashboards` and /api/v1/assets/import/.
-  put('metadata.yaml', { version: '1.0.0', timestamp: '2026-01-01T00:00:00+00:00' });
+  // Quoted: a bare ISO timestamp would reach Superset's validator as a YAML datetime and be refused.
+  files.set(`${BUNDLE_ROOT}/metadata.yaml`, `version: 1.0.0\ntimestamp: '${new Date().toISOString()}'\n`);
   for (const d of assets.databases) {
     const uri = inputs.databaseUris[d.name];
     if (!uri) throw new Error(`no connection URI for bi/databases/${d.name}.yaml`);
@@ -283,7 +284,13 @@ export function bundleFiles(assets: BiAssets, inputs: BundleInputs): Map<string,
     const { name, database, columns: _columns, ...rest } = d;
     put(`datasets/${name}.yaml`, {
       ...rest,
-      columns: found.map((c) => ({ ...c, groupby: true, filterable: true, is_active: true, ...overrides.get(c.column_name) })),
+      columns: [
+        ...found.map((c) => ({ ...c, groupby: true, filterable: true, is_active: true, ...overrides.get(c.column_name) })),
+        // calculated columns (an `expression`): presentation only, e.g. the map's key format
+        ...[...overrides.values()]
+          .filter((c) => c.expression && !found.some((f) => f.column_name === c.column_name))
+          .map((c) => ({ type: 'VARCHAR', is_dttm: false, groupby: true, filterable: true, is_active: true, ...c })),
+      ],
       metrics: d.metrics.map((m) => ({ metric_type: null, warning_text: null, extra: {}, ...m })),
       database_uuid: assetUuid(`database/${database}`),
       uuid: assetUuid(`dataset/${name}`),
@@ -315,7 +322,7 @@ export function bundleFiles(assets: BiAssets, inputs: BundleInputs): Map<string,
       position: position(b, charts, chartIds),
       metadata: {
         native_filter_configuration: nativeFilters(b, chartIds),
-        color_scheme: 'supersetColors',
+        // no dashboard colour scheme: it would override the maps' value scales with categories
         refresh_frequency: 0,
         expanded_slices: {},
         label_colors: {},

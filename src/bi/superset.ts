@@ -4,7 +4,7 @@
  * detached, on 127.0.0.1; a pid file under OLIST_HOME/superset lets `olist bi stop` end it).
  */
 import { execFile, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, openSync, closeSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -139,12 +139,34 @@ async function metadataReady(s: BiSettings): Promise<boolean> {
   }
 }
 
+/** The metadata's migration version, or null before the first `db upgrade`. */
+async function alembicVersion(s: BiSettings): Promise<string | null> {
+  const client = new pg.Client({ connectionString: s.metadataUrl, application_name: 'olist' });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ t: string | null }>(`select to_regclass('public.alembic_version')::text as t`);
+    if (!rows[0]!.t) return null;
+    return (await client.query<{ version_num: string }>('select version_num from alembic_version')).rows[0]?.version_num ?? null;
+  } finally {
+    await client.end();
+  }
+}
+
 /**
- * Brings the metadata database up to date: schema migrations (`superset db upgrade`, a no-op when
- * current), then on first use the admin login and the built-in roles (`fab create-admin`, `init`).
- * The admin's password is (re)set every time, so OLIST_BI_PASSWORD can change it.
+ * Brings the metadata database up to date: schema migrations (`superset db upgrade`), then on
+ * first use the admin login and the built-in roles (`fab create-admin`, `init`); later the admin's
+ * password is reset, so OLIST_BI_PASSWORD can change it. Each Superset command loads the whole app
+ * (5-15 s), so a stamp of what was done (venv, metadata version, password hash) skips it all when
+ * nothing changed.
  */
 export async function prepareMetadata(venv: string, s: BiSettings, log: Logger): Promise<void> {
+  const stampFile = path.join(s.dir, 'metadata.stamp');
+  const stamp = async () =>
+    JSON.stringify({ venv, metadata: s.metadataUrl, version: await alembicVersion(s), user: s.user, password: createHash('sha256').update(s.password).digest('hex') });
+  if ((await fs.readFile(stampFile, 'utf8').catch(() => '')) === (await stamp()) && (await metadataReady(s))) {
+    log.info('superset metadata up to date');
+    return;
+  }
   await superset(venv, s, ['db', 'upgrade'], log);
   if (!(await metadataReady(s))) {
     await superset(venv, s, ['fab', 'create-admin', '--username', s.user, '--firstname', 'Olist', '--lastname', 'Admin', '--email', `${s.user}@localhost`, '--password', s.password], log);
@@ -152,6 +174,8 @@ export async function prepareMetadata(venv: string, s: BiSettings, log: Logger):
   } else {
     await superset(venv, s, ['fab', 'reset-password', '--username', s.user, '--password', s.password], log);
   }
+  await fs.mkdir(s.dir, { recursive: true });
+  await fs.writeFile(stampFile, await stamp(), { mode: 0o600 });
 }
 
 const pidFile = (s: BiSettings) => path.join(s.dir, 'gunicorn.pid');
@@ -177,13 +201,27 @@ async function healthy(s: BiSettings): Promise<boolean> {
   }
 }
 
+/** What the running server was started with: a different one (venv, metadata, port, config) restarts it. */
+async function fingerprint(venv: string, s: BiSettings): Promise<string> {
+  const config = await fs.readFile(projectPath('bi', 'superset_config.py'), 'utf8');
+  return createHash('sha256').update(JSON.stringify([venv, s.metadataUrl, s.port, s.secretKey, config])).digest('hex');
+}
+
 /**
  * Starts the web server (one gunicorn worker with threads: about 600 MB) detached from this
- * process, unless ours already runs; waits until /health answers (at most `timeoutMs`).
- * Restarted when running, so a changed config or metadata URL takes effect.
+ * process and waits until /health answers (at most `timeoutMs`). A server of ours already running
+ * with the same settings is kept (a re-run only re-imports the dashboards); with other settings
+ * it is restarted.
  */
-export async function startServer(venv: string, s: BiSettings, log: Logger, timeoutMs = 180_000): Promise<{ pid: number; restarted: boolean }> {
-  const restarted = (await stopServer(s, log)) !== undefined;
+export async function startServer(venv: string, s: BiSettings, log: Logger, timeoutMs = 180_000): Promise<{ pid: number; reused: boolean }> {
+  const want = await fingerprint(venv, s);
+  const stampFile = path.join(s.dir, 'server.fingerprint');
+  const running = await runningPid(s);
+  if (running && (await fs.readFile(stampFile, 'utf8').catch(() => '')) === want && (await healthy(s))) {
+    log.info({ pid: running, url: s.url }, 'superset server already running');
+    return { pid: running, reused: true };
+  }
+  await stopServer(s, log);
   await fs.mkdir(s.dir, { recursive: true });
   const logFd = openSync(serverLog(s), 'a');
   const child = spawn(
@@ -196,13 +234,15 @@ export async function startServer(venv: string, s: BiSettings, log: Logger, time
   let exited: number | null | undefined;
   child.once('exit', (code) => (exited = code));
   const deadline = Date.now() + timeoutMs;
-  while (!(await healthy(s))) {
-    if (exited !== undefined) throw new Error(`Superset's server exited (code ${exited}) before answering; see ${serverLog(s)}`);
+  // ours answers: gunicorn wrote our child's pid (another server on the port would answer too)
+  while (!((await runningPid(s)) === child.pid && (await healthy(s)))) {
+    if (exited !== undefined) throw new Error(`Superset's server exited (code ${exited}) before answering (is port ${s.port} free? OLIST_BI_PORT); see ${serverLog(s)}`);
     if (Date.now() > deadline) throw new Error(`Superset did not answer on ${s.url}/health within ${timeoutMs / 1000} s; see ${serverLog(s)}`);
     await sleep(500);
   }
+  await fs.writeFile(stampFile, want);
   log.info({ pid: child.pid, url: s.url }, 'superset server up');
-  return { pid: child.pid!, restarted };
+  return { pid: child.pid!, reused: false };
 }
 
 /** Stops our server (SIGTERM to gunicorn's master, which stops its worker); its pid if it ran. */
