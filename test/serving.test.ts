@@ -1,51 +1,16 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import pg from 'pg';
-import { analystUrl } from '../src/db/analyst.ts';
-import { openContext, type Context } from '../src/pipeline/context.ts';
+import type { Context } from '../src/pipeline/context.ts';
 import { incrementalStep, simulateStep } from '../src/pipeline/feed.ts';
 import { runPipeline } from '../src/pipeline/run.ts';
 import { audited } from '../src/pipeline/steps.ts';
 import { writeTrapFixture } from './fixtures/traps.ts';
-import { createTestDatabase, quietLogger, type TestDatabase } from './helpers/db.ts';
+import { asAnalyst, openAnalystWarehouse } from './helpers/analyst.ts';
 import { runCli } from './helpers/cli.ts';
-
-/** A fresh database whose context manages an analyst login of its own (roles are cluster-wide). */
-async function openServingWarehouse(label: string) {
-  const db = await createTestDatabase(label);
-  const analyst = { OLIST_ANALYST_USER: `a_${db.name}`, OLIST_ANALYST_PASSWORD: randomBytes(12).toString('hex') };
-  const config = db.config(analyst);
-  const ctx = await openContext(config, quietLogger());
-  const url = await analystUrl(config);
-  const close = async () => {
-    await ctx.db.close();
-    await db.drop();
-    const admin = new pg.Client({ connectionString: db.url });
-    // the login is cluster-wide: drop it with the database (the group role stays, shared)
-    await admin.connect().then(() => admin.query(`drop role if exists ${analyst.OLIST_ANALYST_USER}`)).finally(() => admin.end()).catch(() => undefined);
-  };
-  return { db, ctx, analyst, url, close };
-}
-
-/** Runs one statement as the analyst, on a connection of its own; returns the rows or the error code. */
-async function asAnalyst(url: string, sql: string, opts: { readWrite?: boolean } = {}): Promise<{ rows?: Record<string, unknown>[]; code?: string }> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    // A session may lift the read-only default (it is a default, not a privilege).
-    if (opts.readWrite) await client.query('set session characteristics as transaction read write');
-    return { rows: (await client.query(sql)).rows };
-  } catch (err) {
-    return { code: (err as { code?: string }).code ?? 'no code' };
-  } finally {
-    await client.end();
-  }
-}
 
 const PERMISSION_DENIED = '42501';
 const READ_ONLY_TRANSACTION = '25006';
@@ -80,11 +45,11 @@ async function assertAnalystAccess(ctx: Context, url: string): Promise<void> {
 }
 
 describe('serving: the read-only analyst role', () => {
-  let w: Awaited<ReturnType<typeof openServingWarehouse>>;
+  let w: Awaited<ReturnType<typeof openAnalystWarehouse>>;
   let dataDir: string;
 
   before(async () => {
-    w = await openServingWarehouse('serving_role');
+    w = await openAnalystWarehouse('serving_role');
     dataDir = await writeTrapFixture();
   });
   after(async () => w?.close());
@@ -121,11 +86,11 @@ describe('serving: the read-only analyst role', () => {
 });
 
 describe('serving: the analyst role and the daily feed', () => {
-  let w: Awaited<ReturnType<typeof openServingWarehouse>>;
+  let w: Awaited<ReturnType<typeof openAnalystWarehouse>>;
   let landingDir: string;
 
   before(async () => {
-    w = await openServingWarehouse('serving_feed');
+    w = await openAnalystWarehouse('serving_feed');
     landingDir = await fs.mkdtemp(path.join(tmpdir(), 'olist-landing-serving-'));
     await simulateStep(w.ctx, { dataDir: await writeTrapFixture(), landingDir, granularity: 'day', seed: 1, faults: [] });
   });

@@ -212,7 +212,7 @@ async function applyInTransaction(pool: Pool, batch: LandedBatch, runId: number,
        values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
       [m.batchId, m.checksum, m.seq, m.previous, m.periodStart, runId, outcome.rowsRead, outcome.rowsLoaded, outcome.rowsRejected,
        outcome.rowsParked, outcome.rowsStale, Math.round(performance.now() - t0),
-       JSON.stringify({ files, merges, models: changes.filter((c) => c.strategy !== 'skipped'), phases: outcome.phases })],
+       JSON.stringify({ files, merges, models: changes.filter((c) => c.strategy !== 'skipped' && c.strategy !== 'view'), phases: outcome.phases })],
     );
     await client.query('commit');
     return outcome;

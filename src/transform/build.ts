@@ -140,10 +140,11 @@ async function buildOne(pool: Pool, model: Model, byName: ReadonlyMap<string, Mo
     await client.query('begin');
     // Large enough that the sorts and hashes of a model stay in memory (they spilled at scale 10).
     await client.query(`set local work_mem = '${BUILD_WORK_MEM}'`);
-    const created = await client.query(`create table ${table} as\n${compileModel(model, byName, sourceSchema, schemaOf)}`);
+    const view = model.materialized === 'view';
+    const created = await client.query(`create ${view ? 'view' : 'table'} ${table} as\n${compileModel(model, byName, sourceSchema, schemaOf)}`);
     for (const ddl of constraintsDdl(model, byName, schemaOf)) await client.query(ddl);
-    if (model.description) await client.query(`comment on table ${table} is '${model.description.replaceAll("'", "''")}'`);
-    await client.query(`analyze ${table}`);
+    if (model.description) await client.query(`comment on ${view ? 'view' : 'table'} ${table} is '${model.description.replaceAll("'", "''")}'`);
+    if (!view) await client.query(`analyze ${table}`);
     await client.query('commit');
     return { model: model.name, layer: model.layer, rows: created.rowCount ?? 0, ms: Math.round(performance.now() - started) };
   } catch (err) {
