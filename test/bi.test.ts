@@ -19,6 +19,7 @@ import { loadAssets, type BiAssets } from '../src/bi/bundle.ts';
 import { generateDataset } from '../src/generate/generate.ts';
 import { openContext } from '../src/pipeline/context.ts';
 import { runPipeline } from '../src/pipeline/run.ts';
+import { writeTrapFixture } from './fixtures/traps.ts';
 import { runCli, type CliResult } from './helpers/cli.ts';
 import { login, openBrowser, viewDashboard } from './helpers/dashboardBrowser.ts';
 import { createTestDatabase, freePort, quietLogger, type TestDatabase } from './helpers/db.ts';
@@ -56,6 +57,27 @@ const EXPECTED: Record<string, { sql: string; ordered?: boolean; tolerance?: Rec
   delivery_by_state: {
     sql: 'select state, region, delivered_orders, avg_delivery_days, late_rate from marts.delivery_times_by_state',
     tolerance: { late_rate: 0.0000501 },
+  },
+  delivery_routes: {
+    sql: 'select route, seller_state, customer_state, orders, freight_share, avg_delivery_days, late_rate from marts.routes',
+    tolerance: { freight_share: 0.0001, late_rate: 0.0000501 },
+  },
+  delivery_routes_heatmap: { sql: 'select seller_state, customer_state, avg_delivery_days from marts.routes' },
+  quality_last_runs: {
+    sql: `select run_id, command, status, started_at, seconds, rows_read, rows_loaded, rows_rejected, gate_passed, checks, checks_failed, checks_warned, published
+            from marts.v_quality_runs order by run_id desc limit 20`,
+    ordered: true,
+  },
+  quality_checks_by_status: { sql: 'select status, count(*) as checks from marts.v_quality_checks group by status' },
+  quality_checks_by_layer: { sql: 'select layer, status, count(*) as checks from marts.v_quality_checks group by layer, status' },
+  quality_failing_checks: {
+    sql: `select check_name, layer, severity, status, failing_rows, description from marts.v_quality_checks
+           where status <> 'pass' order by failing_rows desc, check_name limit 200`,
+    ordered: true,
+  },
+  quality_rejected_by_file: { sql: 'select file_name, sum(rejected_rows) as rejected_rows from marts.v_rejected_summary group by file_name' },
+  quality_rejected_by_reason: {
+    sql: 'select file_name, column_name, reason, sum(rejected_rows) as rejected_rows from marts.v_rejected_summary group by file_name, column_name, reason',
   },
 };
 
@@ -132,11 +154,13 @@ describe('olist bi: Superset dashboards as code', { timeout: 30 * 60_000 }, () =
       XDG_CACHE_HOME: process.env.XDG_CACHE_HOME ?? '',
     };
     for (const k of Object.keys(env)) if (!env[k]) delete env[k];
-    // a small generated warehouse: every state, region and month the charts group by has rows
+    // two runs: the trap fixture (rows quarantined, for the Quality dashboard), then a small
+    // generated warehouse, in which every state, region and month the charts group by has rows
     const data = path.join(home, 'data');
     await generateDataset({ scale: 0.02, seed: 7, outDir: data, referenceDir: '' });
     const ctx = await openContext(db.config({ OLIST_HOME: home, OLIST_ANALYST_USER: env.OLIST_ANALYST_USER!, OLIST_ANALYST_PASSWORD: env.OLIST_ANALYST_PASSWORD! }), quietLogger());
     try {
+      await runPipeline(ctx, await writeTrapFixture());
       await runPipeline(ctx, data);
     } finally {
       await ctx.db.close();
