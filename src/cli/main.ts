@@ -324,15 +324,16 @@ program
   .addOption(new Option('--granularity <g>', 'one batch per day or per hour').choices(['day', 'hour']).default('day'))
   .option('--seed <n>', 'seed of the fault placement', '42')
   .addOption(new Option('--fault <kind...>', 'inject faults (tests and demos)').choices([...FAULTS]).default([]))
+  .option('--corrections', 'also send seller and product corrections (moves, categories, weights) at the rates of docs/data-model.md', false)
   .action(
-    action(async ({ config, log, out }, opts: { dataDir?: string; landingDir?: string; from?: string; to?: string; granularity: 'day' | 'hour'; seed: string; fault: Fault[] }) => {
+    action(async ({ config, log, out }, opts: { dataDir?: string; landingDir?: string; from?: string; to?: string; granularity: 'day' | 'hour'; seed: string; fault: Fault[]; corrections: boolean }) => {
       await withContext(config, log, async (ctx) => {
         // Like `run`: without the Kaggle files, the synthetic demo dataset is cut (and the output says so).
         const dataDir = opts.dataDir ? path.resolve(opts.dataDir) : (await locateData(config, log, (l) => out.say(l), { allowGenerated: true })).dataDir;
         const landingDir = path.resolve(opts.landingDir ?? config.landingDir);
-        const r = await simulateStep(ctx, { dataDir, landingDir, granularity: opts.granularity, from: opts.from, to: opts.to, seed: Number(opts.seed), faults: opts.fault });
+        const r = await simulateStep(ctx, { dataDir, landingDir, granularity: opts.granularity, from: opts.from, to: opts.to, seed: Number(opts.seed), faults: opts.fault, corrections: opts.corrections });
         out.result({ ok: true, ...r }, () =>
-          [`wrote ${n(r.batches)} batches (reference + ${r.from} .. ${r.to}), ${n(r.rows)} rows, into ${r.landingDir}`, ...r.faults.map((f) => `fault ${f}`)].join('\n'),
+          [`wrote ${n(r.batches)} batches (reference + ${r.from} .. ${r.to}), ${n(r.rows)} rows${opts.corrections ? ` (${n(r.corrections)} corrections)` : ''}, into ${r.landingDir}`, ...r.faults.map((f) => `fault ${f}`)].join('\n'),
         );
       });
     }),

@@ -19,7 +19,7 @@ import { keepParseWorkersIdle } from '../ingest/parseWorkers.ts';
 import type { FileLoadResult } from '../ingest/loadFile.ts';
 import type { Logger } from '../log.ts';
 import { runQualityGate, storeGateResults } from '../quality/gate.ts';
-import { sourceByName, SOURCES } from '../sources/index.ts';
+import { sourceByName, SOURCES, versionsOf, versionsTableName } from '../sources/index.ts';
 import { applyModels, collectScopesBefore, createTouchedTables, type ModelChange } from '../transform/incremental.ts';
 import type { Model } from '../transform/models.ts';
 import { FEED_SOURCE_ORDER } from './cut.sql.ts';
@@ -183,7 +183,9 @@ async function applyInTransaction(pool: Pool, batch: LandedBatch, runId: number,
     const t2 = performance.now();
     // 3. The models, in place, partition by partition.
     const changedSources = new Set(merges.filter((x) => x.changed > 0).map((x) => x.source));
-    const changes = await applyModels(client, models, changedSources);
+    // A model reading a source's history (`source('sellers_versions')`) is upstream of it too.
+    const changedRaw = new Set([...changedSources, ...[...changedSources].filter((x) => versionsOf(sourceByName(x))).map((x) => versionsTableName({ name: x }))]);
+    const changes = await applyModels(client, models, changedRaw);
     const t3 = performance.now();
     // 4. The gate on the uncommitted state: an error-level failure refuses the batch.
     const targets = new Set([...changedSources, ...changes.filter((c) => c.touched > 0).map((c) => c.model)]);
