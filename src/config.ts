@@ -38,6 +38,11 @@ const schema = z.object({
    */
   OLIST_PUBLISH_LOCK_TIMEOUT_MS: z.coerce.number().int().min(10).max(60_000).default(1_000),
   OLIST_PUBLISH_ATTEMPTS: z.coerce.number().int().min(1).max(1_000).default(10),
+  /**
+   * The multi-step job this call belongs to (e.g. an Airflow run: `<dag_id>/<run_id>`): its calls pass
+   * the warehouse reservation taken by `olist job reserve` with the same id; others are refused (75).
+   */
+  OLIST_JOB_ID: z.string().min(1).max(500).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -51,6 +56,7 @@ export type Config = Readonly<{
   generateScale: number;
   generateSeed: number;
   logicalDate: string | undefined;
+  jobId: string | undefined;
   logLevel: z.infer<typeof schema>['LOG_LEVEL'];
   publishLock: { lockTimeoutMs: number; attempts: number; pauseMs: number };
 }>;
@@ -75,6 +81,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     generateScale: e.OLIST_GENERATE_SCALE,
     generateSeed: e.OLIST_GENERATE_SEED,
     logicalDate: e.OLIST_LOGICAL_DATE,
+    jobId: e.OLIST_JOB_ID,
     logLevel: e.LOG_LEVEL,
     publishLock: { lockTimeoutMs: e.OLIST_PUBLISH_LOCK_TIMEOUT_MS, attempts: e.OLIST_PUBLISH_ATTEMPTS, pauseMs: e.OLIST_PUBLISH_LOCK_TIMEOUT_MS },
   });
