@@ -82,9 +82,17 @@ def feed_env():
             "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "2",
         }
     )
+    t0 = time.monotonic()
     try:
         cli_json("generate", "--scale", "0.02", "--seed", "7", "--out", env["OLIST_DATA_DIR"], env=env)
+        # The geolocation file is not scaled (140k points) and travels in the reference batch:
+        # 5,000 points keep the test's first day short (customers without a point only warn).
+        geo = Path(env["OLIST_DATA_DIR"]) / "olist_geolocation_dataset.csv"
+        with geo.open("rb") as f:
+            head = b"".join(f.readline() for _ in range(5001))
+        geo.write_bytes(head)
         cli_json("simulate", "--from", DAYS[0], "--to", BAD_DAY, env=env, timeout=600)
+        print(f"feed generated and simulated in {time.monotonic() - t0:.1f} s", flush=True)
         yield env
     finally:
         run_cli("db", "stop", env=env, timeout=120)
@@ -127,12 +135,20 @@ def test_daily_backfill_through_the_real_scheduler(feed_env):
     output: list[str] = []
     threading.Thread(target=lambda: output.extend(launcher.stdout), daemon=True).start()
     pids: list[int] = []
+    started = time.monotonic()
+    timings: list[str] = []
+
+    def phase(name: str) -> None:
+        timings.append(f"{time.monotonic() - started:6.1f} s  {name}")
+        print(timings[-1], flush=True)  # shown with pytest -s: where the test's time goes
+
     try:
         _wait("Airflow to be up", lambda: launcher.poll() is not None or any("Airflow is up" in l for l in output), STARTUP_S, 1)
         assert launcher.poll() is None, "".join(output)
         login = next(l for l in output if "Airflow is up" in l)
         assert f"http://localhost:{port}" in login and "login admin / " in login
         pids = [c["pid"] for c in json.loads(pid_file.read_text())["components"]]
+        phase("Airflow up (db migrate, api-server, scheduler, dag-processor)")
 
         af_env = {**env, **cli_json("airflow", "env", "--port", str(port), env=env)["env"]}
         assert af_env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].startswith("postgresql+psycopg2://")
@@ -145,6 +161,7 @@ def test_daily_backfill_through_the_real_scheduler(feed_env):
         dags = ("olist_daily", "olist_quality_report", "olist_full_refresh", "olist_generate_demo")
         _wait("the DAGs to be parsed", lambda: len(_psql(metadata, f"select dag_id from dag where dag_id in {dags}")) == 4, 180)
         airflow("dags", "unpause", "--treat-dag-id-as-regex", "-y", "^olist_(daily|quality_report)$")
+        phase("DAGs parsed and unpaused")
 
         # --- three days, one backfill (the to-date covers the last day's local midnight, 02:00 UTC)
         airflow("backfill", "create", "--dag-id", "olist_daily", "--from-date", DAYS[0], "--to-date", f"{DAYS[-1]}T23:59:59",
@@ -170,6 +187,10 @@ def test_daily_backfill_through_the_real_scheduler(feed_env):
         _wait("the quality report DAG", lambda: _psql(metadata, "select 1 from dag_run where dag_id = 'olist_quality_report' and state = 'success'"), 120)
         assert (Path(env["OLIST_HOME"]) / "reports").is_dir()
 
+        # one backfill per DAG at a time: the scheduler closes it once its runs are done
+        _wait("the backfill to complete", lambda: _psql(metadata, "select bool_and(completed_at is not null) from backfill")[0][0], 120, 1)
+        phase("three days applied, asset events, report DAG")
+
         # --- the bad day: refused at once (no retry), marts untouched, an alert at the webhook
         before = _marts_fingerprint(warehouse)
         airflow("backfill", "create", "--dag-id", "olist_daily", "--from-date", BAD_DAY, "--to-date", f"{BAD_DAY}T23:59:59",
@@ -190,6 +211,7 @@ def test_daily_backfill_through_the_real_scheduler(feed_env):
         airflow("tasks", "clear", "olist_daily", "--only-failed", "-y", "-s", BAD_DAY, "-e", f"{BAD_DAY}T23:59:59")
         _wait("the cleared day to succeed", lambda: daily_runs()[-1][1] == "success", RUNS_S)
         assert [r[0] for r in _psql(warehouse, "select batch_id from audit.feed_batches order by seq")] == ["reference", *DAYS, BAD_DAY]
+        phase("bad day refused and alerted, cleared and rerun")
     finally:
         # --- a clean stop: every process the launcher started is gone
         if launcher.poll() is None:
@@ -199,5 +221,6 @@ def test_daily_backfill_through_the_real_scheduler(feed_env):
         for pid in pids:
             with pytest.raises(ProcessLookupError):
                 os.killpg(pid, 0)
+        phase("stopped")
         if launcher.poll() is None:  # pragma: no cover - only if the stop itself failed
             os.killpg(launcher.pid, signal.SIGKILL)

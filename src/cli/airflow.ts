@@ -33,7 +33,7 @@ export type CommandAction = <A extends unknown[]>(
 
 const COMPONENTS = ['api-server', 'scheduler', 'dag-processor'] as const;
 const USER = 'admin';
-const STOP_GRACE_MS = 20_000; // under the action wrapper's 30 s forced exit after a signal
+const STOP_GRACE_MS = 10_000; // then SIGKILL (well under the action wrapper's 30 s forced exit after a signal)
 
 export interface AirflowEnv {
   home: string;
