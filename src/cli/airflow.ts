@@ -193,11 +193,9 @@ async function start(config: Config, log: Logger, out: Output, opts: { port: str
   const port = Number(opts.port);
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error('--port must be a TCP port');
   // The project's own installer: creates or updates .venv (a no-op, 0.1 s, when it is up to date).
-  if (!process.env.OLIST_VENV) {
-    // stdout stays the command's own (--json): the installer's lines go to stderr
-    const setup = spawnSync('bash', [projectPath('scripts', 'setup-python.sh')], { stdio: ['ignore', 2, 2], timeout: 1_800_000 });
-    if (setup.status !== 0) throw new Error(`scripts/setup-python.sh failed (${setup.status ?? setup.signal})`);
-  }
+  // stdout stays the command's own (--json): the installer's lines go to stderr.
+  const setup = spawnSync('bash', [projectPath('scripts', 'setup-python.sh')], { stdio: ['ignore', 2, 2], timeout: 1_800_000 });
+  if (setup.status !== 0) throw new Error(`scripts/setup-python.sh failed (${setup.status ?? setup.signal})`);
   if (!existsSync(venvBin('airflow'))) throw new Error(`${venvBin('airflow')} is missing: run scripts/setup-python.sh first`);
   const a = await airflowEnv(config, log, port);
   const previous = existsSync(pidFile(a.home)) ? (JSON.parse(readFileSync(pidFile(a.home), 'utf8')) as PidFile) : undefined;
