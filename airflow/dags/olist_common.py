@@ -63,11 +63,12 @@ LOGICAL_DATE_ENV: dict[str, str] = {
 JOB_ENV: dict[str, str] = {"OLIST_JOB_ID": "{{ dag_run.dag_id }}/{{ dag_run.run_id }}"}
 
 #: Defaults for every task: retries only matter for exit 75 and signals (see RETRYABLE_EXIT_CODES);
-#: the back-off grows from 30 s to 10 min.
+#: the back-off grows from 30 s to 10 min, six tries over about 25 min: long enough to wait out a
+#: full refresh of the real data (a few minutes) holding the warehouse, short enough to alert.
 DEFAULT_ARGS = {
     "owner": "data-eng",
     "depends_on_past": False,
-    "retries": 3,
+    "retries": 6,
     "retry_delay": timedelta(seconds=30),
     "retry_exponential_backoff": True,
     "max_retry_delay": timedelta(minutes=10),

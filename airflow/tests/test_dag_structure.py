@@ -222,7 +222,7 @@ def test_retries_are_for_exit_75_only(dagbag, dag_id):
 
     for task in dagbag.dags[dag_id].tasks:
         if isinstance(task, OlistCliOperator):
-            assert task.retries == 3, task.task_id
+            assert task.retries == 6, task.task_id
             assert task.retry_exponential_backoff, task.task_id
             assert task.max_retry_delay is not None and task.max_retry_delay <= timedelta(minutes=10), task.task_id
         else:

@@ -80,6 +80,9 @@ def feed_env():
             "OLIST_AIRFLOW_PARALLELISM": "2",
             "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING",
             "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "2",
+            # no `airflow dags unpause` round trip: nothing runs on its own here (olist_daily's
+            # end date is past and it has no catchup; the other DAGs are manual or asset-driven)
+            "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
         }
     )
     t0 = time.monotonic()
@@ -160,8 +163,8 @@ def test_daily_backfill_through_the_real_scheduler(feed_env):
 
         dags = ("olist_daily", "olist_quality_report", "olist_full_refresh", "olist_generate_demo")
         _wait("the DAGs to be parsed", lambda: len(_psql(metadata, f"select dag_id from dag where dag_id in {dags}")) == 4, 180)
-        airflow("dags", "unpause", "--treat-dag-id-as-regex", "-y", "^olist_(daily|quality_report)$")
-        phase("DAGs parsed and unpaused")
+        assert _psql(metadata, "select count(*) from dag where is_paused")[0][0] == 0
+        phase("DAGs parsed")
 
         # --- three days, one backfill (the to-date covers the last day's local midnight, 02:00 UTC)
         airflow("backfill", "create", "--dag-id", "olist_daily", "--from-date", DAYS[0], "--to-date", f"{DAYS[-1]}T23:59:59",
