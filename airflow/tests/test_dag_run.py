@@ -142,3 +142,26 @@ def test_failed_gate_blocks_publish(airflow_db):
     assert tasks["quality_gate"] == "failed"
     assert tasks["publish"] == "upstream_failed"
     assert tasks["release_warehouse"] == "success"  # the teardown still ends the reservation
+
+
+@pytest.mark.e2e
+def test_a_reservation_keeps_every_other_job_out(airflow_db, olist_home, tmp_path):
+    """What keeps the DAGs from interleaving: while a full load's run holds the reservation, any
+    other job (the daily feed's apply, the other DAG's reserve) is refused with exit 75 (retried by
+    Airflow), and the holder's own steps pass."""
+    env = {**os.environ, "OLIST_LANDING_DIR": str(tmp_path)}  # an empty feed: the apply has nothing to do
+    held = cli_json("job", "reserve", "--id", "olist_full_refresh/run-a", "--ttl-minutes", "5", env=env)
+    assert held["jobId"] == "olist_full_refresh/run-a"
+    try:
+        feed = run_cli("run", "--incremental", "--json", env=env)
+        assert feed.returncode == 75, feed.stderr
+        assert "reserved by job olist_full_refresh/run-a" in feed.stderr
+        other = run_cli("job", "reserve", "--id", "olist_generate_demo/run-b", "--json", env=env)
+        assert other.returncode == 75, other.stderr
+        own = run_cli("run", "--incremental", "--json", env={**env, "OLIST_JOB_ID": "olist_full_refresh/run-a"})
+        assert own.returncode == 0, own.stderr
+    finally:
+        assert cli_json("job", "release", "--id", "olist_full_refresh/run-a", env=env)["released"] is True
+    # released: the next job gets in
+    assert run_cli("run", "--incremental", "--json", env=env).returncode == 0
+    assert cli_json("job", "release", "--id", "olist_full_refresh/run-a", env=env)["released"] is False
