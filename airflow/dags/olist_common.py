@@ -156,9 +156,11 @@ class OlistCliOperator(BaseOperator):
         except ValueError:
             record = None
         if not isinstance(record, dict) or "level" not in record:
-            if line.startswith("olist:"):
+            if line.startswith("olist:"):  # the CLI's last word on a failure
                 errors.append(line.removeprefix("olist:").strip())
-            self.log.error("%s", _short(line)) if line.startswith("olist:") else self.log.info("%s", _short(line))
+                self.log.error("%s", _short(line))
+            else:
+                self.log.info("%s", _short(line))
             return
         level = _PINO_LEVELS.get(record.get("level"), "info")
         msg = record.get("msg", "")
