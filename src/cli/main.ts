@@ -21,6 +21,8 @@ import { FAULTS, type Fault } from '../feed/faults.ts';
 import { projectPath } from '../paths.ts';
 import { createOutput, n, table, type Output } from './output.ts';
 import { registerBiCommands } from './bi.ts';
+import { registerAirflowCommands } from './airflow.ts';
+import { registerJobCommands } from './jobs.ts';
 
 interface GlobalOptions {
   json?: boolean;
@@ -108,7 +110,7 @@ function filesTable(files: FileSummary[]): string {
 
 interface IncrementalCliOptions {
   incremental?: boolean;
-  batch?: string;
+  batch?: string[];
   maxBatches?: string;
   allowGaps?: boolean;
   landingDir?: string;
@@ -135,7 +137,7 @@ async function runIncremental(config: Config, log: Logger, out: Output, opts: In
   await withContext(config, log, async (ctx) => {
     const { runId, result } = await audited(ctx, 'run --incremental', landingDir, (runId) =>
       incrementalStep(ctx, runId, {
-        landingDir, allowGaps: opts.allowGaps, batchId: opts.batch,
+        landingDir, allowGaps: opts.allowGaps, batchIds: opts.batch,
         maxBatches: opts.maxBatches === undefined ? undefined : Number(opts.maxBatches),
         onBatch: (b) => out.say(`batch ${b.batchId}: ${n(b.rowsRead)} rows read, ${b.rowsRejected} rejected, ${b.rowsParked} parked, ${b.rowsStale} stale, ${b.ms} ms`),
       }),
@@ -166,7 +168,7 @@ program
   .description('everything: migrate, ingest the CSVs, build the models, check quality, publish; prints a summary')
   .option('--no-generate', 'fail when OLIST_DATA_DIR lacks the Kaggle files instead of generating synthetic demo data')
   .option('--incremental', 'apply the pending batches of the landing directory in place instead of a full load (see `olist simulate`)')
-  .option('--batch <id>', 'with --incremental: apply only this batch')
+  .option('--batch <id...>', 'with --incremental: apply only these batches (in feed order; one already applied is a no-op)')
   .option('--max-batches <n>', 'with --incremental: apply at most n batches (e.g. 1 to follow day by day)')
   .option('--allow-gaps', 'with --incremental: apply a batch even if the one before it never arrived', false)
   .option('--landing-dir <dir>', 'with --incremental: where the batches are (default OLIST_LANDING_DIR)')
@@ -223,7 +225,7 @@ program
   .description('stream and validate the CSVs of OLIST_DATA_DIR into the staged raw layer (published by `publish`); never uses synthetic data')
   .option('--data-dir <dir>', 'directory holding the nine Kaggle files (default OLIST_DATA_DIR)')
   .option('--incremental', 'apply the pending feed batches (as `run --incremental`: a batch is loaded, merged and its models updated in one transaction)')
-  .option('--batch <id>', 'with --incremental: apply only this batch')
+  .option('--batch <id...>', 'with --incremental: apply only these batches (in feed order; one already applied is a no-op)')
   .option('--max-batches <n>', 'with --incremental: apply at most n batches')
   .option('--allow-gaps', 'with --incremental: apply a batch even if the one before it never arrived', false)
   .option('--landing-dir <dir>', 'with --incremental: where the batches are (default OLIST_LANDING_DIR)')
@@ -304,12 +306,13 @@ program
 
 program
   .command('publish')
-  .description('gate the staged build and swap it in atomically')
+  .description('swap the staged build in atomically, behind a passing quality gate on it (the one `check --staged` recorded for this build, else run now)')
   .action(
     action(async ({ config, log, out }) => {
       await withContext(config, log, async (ctx) => {
         const { runId, result } = await audited(ctx, 'publish', null, (runId) => publishStep(ctx, runId));
-        out.result({ ok: true, runId, layers: result.layers }, () => `published ${result.layers.join(', ')}`);
+        out.result({ ok: true, runId, layers: result.layers, gate: result.gate, rows: result.rows }, () =>
+          `published ${result.layers.join(', ')} behind the quality gate of run ${result.gate.runId}${result.gate.reused ? ' (recorded for this staged build, not rerun)' : ''}`);
       });
     }),
   );
@@ -456,6 +459,9 @@ program
       out.result({ ok: true, file }, () => `wrote ${file}`);
     }),
   );
+
+registerJobCommands(program, action);
+registerAirflowCommands(program, action);
 
 const db = program.command('db').description('the embedded PostgreSQL server (ignored with DATABASE_URL)');
 db.command('start')
