@@ -25,7 +25,7 @@ CHECK=0
 [[ "${1:-}" == "--check" ]] && CHECK=1
 
 DEBIAN_PACKAGES=(podman buildah runc conmon catatonit debootstrap docker-compose
-  netavark aardvark-dns slirp4netns uidmap fuse-overlayfs golang-github-containers-common)
+  netavark aardvark-dns iptables slirp4netns uidmap fuse-overlayfs golang-github-containers-common)
 
 missing=()
 for p in "${DEBIAN_PACKAGES[@]}"; do

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite, as `npm test` runs it: typecheck, the Node tests against a real embedded
-# PostgreSQL, then the Airflow DAG tests (pytest) in the project's Python venv. Installs the Python
-# side itself (scripts/setup-python.sh is idempotent), stops the test database server at the end.
+# PostgreSQL (and test/containers.test.ts against podman), then the Airflow DAG tests (pytest) in the
+# project's Python venv. Installs the Python side and the container tooling itself
+# (scripts/setup-python.sh and scripts/setup-containers.sh are idempotent), stops the test database
+# server at the end.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 shopt -s globstar
@@ -14,6 +16,9 @@ npx tsc --noEmit || exit 1
 
 echo "== python environment (Airflow, pytest, benchmark baseline)"
 bash scripts/setup-python.sh || exit 1
+
+echo "== container tooling (podman, podman-compose, hadolint, check-jsonschema; deploy/)"
+bash scripts/setup-containers.sh || exit 1
 
 status=0
 echo "== node tests"

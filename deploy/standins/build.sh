@@ -56,12 +56,13 @@ node_version="$("$NODE_BIN" --version)"
 if [[ "$node_version" != "v${NODE_TAG%%-*}" ]]; then
   log "warning: this machine's node is $node_version, the stand-in is tagged node:$NODE_TAG"
 fi
-node_key="$( { echo "$base_id"; sha256sum "$NODE_BIN"; cat "$NPM_DIR/package.json"; cat "$HERE/node.Dockerfile"; } | sha256sum | cut -c1-16)"
+node_key="$( { echo "$base_id"; sha256sum "$NODE_BIN" "${NODE_EXTRA_CA_CERTS:-/etc/ssl/certs/ca-certificates.crt}"; cat "$NPM_DIR/package.json"; cat "$HERE/node.Dockerfile"; } | sha256sum | cut -c1-16)"
 if [[ "$(key_of "docker.io/library/node:$NODE_TAG")" != "$node_key" ]]; then
   start=$(date +%s)
   ctx="$(mktemp -d)"
   cp "$NODE_BIN" "$ctx/node"
   cp -a "$NPM_DIR" "$ctx/npm"
+  cp "${NODE_EXTRA_CA_CERTS:-/etc/ssl/certs/ca-certificates.crt}" "$ctx/ca-certificates.crt"
   podman build -q --build-arg "BASE=$BASE_IMAGE" --label "$LABEL=$node_key" \
     -f "$HERE/node.Dockerfile" -t "docker.io/library/node:$NODE_TAG" "$ctx" >/dev/null
   rm -rf "$ctx"
