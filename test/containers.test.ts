@@ -196,6 +196,10 @@ describe('the stack on podman: PostgreSQL + the pipeline', { skip: unavailable, 
     assert.equal(up.code, 0, tail(up));
     const url = `postgres://olist:${secrets.olist}@127.0.0.1:${pgPort}/olist`;
     const client = await connectWhenReady(url);
+    // The compose file's healthcheck, run the way the engine would (podman schedules it with
+    // systemd timers, which our machines lack, so the test runs it once by hand).
+    const health = await run('podman', ['healthcheck', 'run', `${project}_postgres_1`]);
+    assert.equal(health.code, 0, `postgres healthcheck: ${tail(health)}`);
     try {
       const q = async (sql: string) => (await client.query(sql)).rows[0] as Record<string, string>;
       const daily = await q('select sum(orders) orders, sum(items) items, sum(gmv) gmv from marts.daily_revenue');
@@ -224,6 +228,28 @@ describe('the stack on podman: PostgreSQL + the pipeline', { skip: unavailable, 
       await client.end();
     }
   });
+
+  test('a failing job in the container exits 1 with its error line, and the warehouse stays as it was', async () => {
+    const before = await marts();
+    // A dataset directory without the Kaggle files: the ingest names the missing file.
+    const r = await compose('run', '--rm', 'pipeline', 'ingest', '--data-dir', '/var/lib/olist/no-such-delivery');
+    assert.equal(r.code, 1, tail(r));
+    assert.match(`${r.stdout}\n${r.stderr}`, /olist: ingest: .*olist_\w+\.csv/);
+    assert.equal(await marts(), before);
+  });
+
+  /** A fingerprint of the published marts and the publications (what readers see). */
+  async function marts(): Promise<string> {
+    const client = await connectWhenReady(`postgres://olist:${secrets.olist}@127.0.0.1:${pgPort}/olist`);
+    try {
+      const { rows } = await client.query<{ h: string; n: number }>(
+        "select (select md5(string_agg(x::text, '|' order by x::text)) from marts.daily_revenue x) h, (select count(*)::int from audit.publications) n",
+      );
+      return `${rows[0]!.h}/${rows[0]!.n}`;
+    } finally {
+      await client.end();
+    }
+  }
 
   test('down -v removes the containers and the volumes', async () => {
     const down = await compose('down', '-v');
