@@ -112,8 +112,9 @@ async function main(): Promise<void> {
       const text = (await explain('analyze, buffers, costs off')).map((r) => r['QUERY PLAN'] as string).join('\n');
       const ms = median(times);
       const reason = why(scans(plan), rows);
-      out.push(`| [\`${file}\`](#${file.replace(/\W/g, '-')}) | ${question.replace(/\|/g, '\\|')} | ${ms.toFixed(1)} | ${reason} |`);
-      details.push(`#### ${file.replace(/\W/g, '-')}`, '', `\`queries/${file}\`: ${ms.toFixed(1)} ms. ${reason}.`, '', '<details><summary>EXPLAIN (ANALYZE, BUFFERS)</summary>', '', '```', text, '```', '', '</details>', '');
+      const headline = /^[^?]*\?/.exec(question)?.[0] ?? question;
+      out.push(`| [\`${file}\`](#${file.replace(/\W/g, '-')}) | ${headline.replace(/\|/g, '\\|')} | ${ms.toFixed(1)} | ${reason} |`);
+      details.push(`#### ${file.replace(/\W/g, '-')}`, '', `\`queries/${file}\`: ${question}`, '', `Median ${ms.toFixed(1)} ms. ${reason}.`, '', '<details><summary>EXPLAIN (ANALYZE, BUFFERS)</summary>', '', '```', text, '```', '', '</details>', '');
       process.stdout.write(`${file.padEnd(42)} ${ms.toFixed(1).padStart(8)} ms  ${reason}\n`);
     }
     out.push('', ...details, END);
