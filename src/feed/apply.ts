@@ -60,8 +60,8 @@ export interface ApplyOptions {
   models: readonly Model[];
   log: Logger;
   allowGaps?: boolean;
-  /** Apply only this batch (and fail if it is not there or must wait). */
-  batchId?: string;
+  /** Apply only these batches, in feed order (and fail if one is not there or must wait). */
+  batchIds?: readonly string[];
   /** Stop after this many batches. */
   maxBatches?: number;
   onBatch?: (b: BatchOutcome) => void;
@@ -87,8 +87,11 @@ export async function applyPendingBatches(pool: Pool, opts: ApplyOptions): Promi
   const applied = await ledger(pool);
   const result: FeedRunResult = { applied: [], alreadyApplied: [], pending: [] };
   const batches = await listBatches(opts.landingDir);
-  if (opts.batchId && !batches.some((b) => b.manifest.batchId === opts.batchId)) {
-    throw new BatchError(opts.batchId, `no complete batch with this id in ${opts.landingDir} (a folder without manifest.json is still being written)`);
+  const only = opts.batchIds && opts.batchIds.length > 0 ? new Set(opts.batchIds) : undefined;
+  for (const id of only ?? []) {
+    if (!batches.some((b) => b.manifest.batchId === id)) {
+      throw new BatchError(id, `no complete batch with this id in ${opts.landingDir} (a folder without manifest.json is still being written)`);
+    }
   }
   await ensureRawKeyIndexes(pool, SOURCES);
   keepParseWorkersIdle(60_000); // a thread start (~0.5 s under tsx) per batch would be the largest cost of a day
@@ -105,11 +108,11 @@ export async function applyPendingBatches(pool: Pool, opts: ApplyOptions): Promi
         `refused: ${batch.dir} reuses the id of a batch already applied with another content (manifest checksum ${checksum.slice(0, 12)}.., ledger has ${known.slice(0, 12)}..); a correction must come as a new batch`,
       );
     }
-    if (opts.batchId && batchId !== opts.batchId) continue;
+    if (only && !only.has(batchId)) continue;
     if (opts.maxBatches !== undefined && result.applied.length >= opts.maxBatches) break;
     if (previous !== null && !applied.has(previous) && !opts.allowGaps) {
       result.waiting = { batchId, missing: previous };
-      if (opts.batchId) throw new BatchError(batchId, `waits for batch ${previous}, which has not been applied (use --allow-gaps to apply it anyway)`);
+      if (only) throw new BatchError(batchId, `waits for batch ${previous}, which has not been applied (use --allow-gaps to apply it anyway)`);
       break;
     }
     throwIfInterrupted(); // a stop request between batches ends the run before the next one
@@ -214,7 +217,7 @@ async function applyInTransaction(pool: Pool, batch: LandedBatch, runId: number,
        values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
       [m.batchId, m.checksum, m.seq, m.previous, m.periodStart, runId, outcome.rowsRead, outcome.rowsLoaded, outcome.rowsRejected,
        outcome.rowsParked, outcome.rowsStale, Math.round(performance.now() - t0),
-       JSON.stringify({ files, merges, models: changes.filter((c) => c.strategy !== 'skipped'), phases: outcome.phases })],
+       JSON.stringify({ files, merges, models: changes.filter((c) => c.strategy !== 'skipped' && c.strategy !== 'view'), phases: outcome.phases })],
     );
     await client.query('commit');
     return outcome;

@@ -69,7 +69,7 @@ export async function bootstrapWarehouse(ctx: Context, runId: number, models: re
 export interface IncrementalOptions {
   landingDir: string;
   allowGaps?: boolean;
-  batchId?: string;
+  batchIds?: readonly string[];
   maxBatches?: number;
   onBatch?: (b: BatchOutcome) => void;
 }
