@@ -173,7 +173,7 @@ describe('dimension history: corrections through the feed, point-in-time facts',
     assert.ok(result.tables.some((t) => t.table === 'warehouse.sellers_dim' && t.publishedRows === 4));
   });
 
-  test('the gate refuses a batch whose history breaks an invariant', async () => {
+  test('the gate fails when a history breaks an invariant (two current versions of one seller)', async () => {
     // two current versions of one seller, as a broken in-place update would leave them
     await ctx.db.pool.query(`update warehouse.sellers_dim set is_current = true where seller_id = $1 and version = 1`, [E1]);
     const outcome = await audited(ctx, 'check', null, (runId) => checkStep(ctx, runId, false));

@@ -35,6 +35,11 @@ describe('test directive grammar', () => {
     });
     assert.deepEqual(strip(parseTest('freshness(purchased_at, 2 days)')), { kind: 'freshness', column: 'purchased_at', maxAgeDays: 2 });
     assert.deepEqual(strip(parseTest('volume(band=20%)')), { kind: 'volume', bandPct: 20 });
+    assert.deepEqual(strip(parseTest('scd2(seller_id) name=sellers_dim.history')), { kind: 'scd2', columns: ['seller_id'], name: 'sellers_dim.history' });
+    assert.deepEqual(strip(parseTest("point_in_time(seller_key -> ref('sellers_dim') at purchased_at)")), {
+      kind: 'point_in_time', column: 'seller_key', target: { type: 'ref', name: 'sellers_dim' }, at: 'purchased_at',
+    });
+    assert.throws(() => parseTest('point_in_time(seller_key -> sellers_dim)'), /point_in_time must look like/);
   });
 
   test('options and where', () => {

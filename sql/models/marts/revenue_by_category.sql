@@ -2,6 +2,7 @@
 -- @incremental: category_name
 -- @incremental_scope: select p.category_name from {{ ref('orders_fact') }} i join {{ ref('products_dim') }} p using (product_key) where i.order_id in (select order_id from {{ touched('orders_fact') }})
 -- @incremental_scope: select category_name from {{ ref('products_dim') }} where product_id in (select product_id from {{ touched('products_dim') }})
+-- @incremental_scope: select category_name from {{ ref('products_dim') }} where product_id in (select product_id from {{ changed('products') }})
 -- @description: Revenue by product category at the time of the sale (point in time: a product that got its category later counts as 'unknown' before): products, orders, items and GMV (items of orders not canceled/unavailable).
 -- @test: reconcile(sum(gmv) = sum(item_total) of ref('orders_fact') where is_revenue) name=revenue_by_category.reconcile.gmv desc="Revenue by category (point in time) adds up to the total revenue."
 

@@ -2,6 +2,7 @@
 -- @incremental: seller_state
 -- @incremental_scope: select s.state from {{ ref('orders_fact') }} i join {{ ref('sellers_dim') }} s using (seller_key) where i.order_id in (select order_id from {{ touched('orders_fact') }})
 -- @incremental_scope: select state from {{ ref('sellers_dim') }} where seller_id in (select seller_id from {{ touched('sellers_dim') }})
+-- @incremental_scope: select state from {{ ref('sellers_dim') }} where seller_id in (select seller_id from {{ changed('sellers') }})
 -- @description: Revenue by seller state at the time of the sale (point in time: a seller who moved counts in its old state before the move, in its new one after): sellers, orders, items and GMV (items of orders not canceled/unavailable). The "as of today" attribution is revenue_by_seller_state_as_of_today.
 -- @test: reconcile(sum(gmv) = sum(item_total) of ref('orders_fact') where is_revenue) name=revenue_by_seller_state.reconcile.gmv desc="Revenue by seller state (point in time) adds up to the total revenue."
 

@@ -3,6 +3,7 @@
 -- @incremental: route
 -- @incremental_scope: select s.state || '>' || c.state from {{ ref('orders_fact') }} i join {{ ref('sellers_dim') }} s using (seller_key) join {{ ref('customers_dim') }} c using (customer_key) where i.order_id in (select order_id from {{ touched('orders_fact') }})
 -- @incremental_scope: select s.state || '>' || c.state from {{ ref('orders_fact') }} i join {{ ref('sellers_dim') }} s using (seller_key) join {{ ref('customers_dim') }} c using (customer_key) where i.order_id in (select order_id from {{ touched('order_fulfillment_fact') }})
+-- @incremental_scope: select s.state || '>' || c.state from {{ ref('orders_fact') }} i join {{ ref('sellers_dim') }} s using (seller_key) join {{ ref('customers_dim') }} c using (customer_key) where s.seller_id in (select seller_id from {{ changed('sellers') }})
 -- @description: Shipping routes, seller state to customer state, over revenue items: orders, items, items revenue, freight, GMV, freight share of GMV, delivered orders, average delivery days, late orders and late rate (fractions 0..1). An order with sellers in two states counts on both routes.
 -- @test: reconcile(sum(gmv) = sum(item_total) of ref('orders_fact') where is_revenue) name=routes.reconcile.gmv desc="Revenue by route adds up to the revenue items of the sales fact."
 -- @test: range(freight_share between 0 and 1)
