@@ -4,6 +4,8 @@ import fs from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { loadConfig } from '../src/config.ts';
+import { analystPassword, analystPasswordFile, analystUrl } from '../src/db/analyst.ts';
 import type { Context } from '../src/pipeline/context.ts';
 import { incrementalStep, simulateStep } from '../src/pipeline/feed.ts';
 import { runPipeline } from '../src/pipeline/run.ts';
@@ -69,6 +71,15 @@ describe('serving: the read-only analyst role', () => {
     await assertAnalystAccess(w.ctx, w.url);
   });
 
+  test('`olist migrate` grants what a warehouse published before the login (or by hand) lacks', async () => {
+    await w.ctx.db.pool.query('revoke select on marts.daily_revenue from olist_reader');
+    assert.equal((await asAnalyst(w.url, 'select count(*) from marts.daily_revenue')).code, PERMISSION_DENIED);
+    const r = await runCli(['--json', 'migrate'], { DATABASE_URL: w.db.url, OLIST_HOME: w.ctx.config.home, ...w.analyst });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal((JSON.parse(r.stdout) as { analyst: { login: string } }).analyst.login, w.analyst.OLIST_ANALYST_USER);
+    await assertAnalystAccess(w.ctx, w.url);
+  });
+
   test('`olist db url --analyst --json` prints the login the role was created with', async () => {
     const r = await runCli(['--json', 'db', 'url', '--analyst'], { DATABASE_URL: w.db.url, OLIST_HOME: w.ctx.config.home, ...w.analyst });
     assert.equal(r.code, 0, r.stderr);
@@ -107,5 +118,25 @@ describe('serving: the analyst role and the daily feed', () => {
     assert.ok(rest.result.applied.length > 0, 'batches applied in place after the swap');
     assert.equal(rest.result.pending.length, 0);
     await assertAnalystAccess(w.ctx, w.url);
+  });
+});
+
+describe('serving: the embedded server\'s analyst password', () => {
+  test('is generated once, kept 0600 under OLIST_HOME, and used by the URL', async () => {
+    const home = await fs.mkdtemp(path.join(tmpdir(), 'olist-analyst-home-'));
+    try {
+      const config = loadConfig({ OLIST_HOME: home, OLIST_PG_PORT: '54999' });
+      assert.equal(await analystPassword(config, { create: false }), undefined, 'nothing before migrate');
+      await assert.rejects(analystUrl(config), /run `olist migrate`/);
+      const first = await analystPassword(config, { create: true });
+      assert.ok(first && first.length >= 20);
+      assert.equal(await analystPassword(config, { create: true }), first, 'stable across jobs');
+      assert.equal((await fs.stat(analystPasswordFile(config))).mode & 0o777, 0o600);
+      assert.equal(await analystUrl(config), `postgres://olist_analyst:${first}@127.0.0.1:54999/olist`);
+      const given = loadConfig({ OLIST_HOME: home, OLIST_ANALYST_PASSWORD: 'from-the-env', OLIST_ANALYST_USER: 'bi_tool' });
+      assert.equal(await analystUrl(given), 'postgres://bi_tool:from-the-env@127.0.0.1:54329/olist', 'the environment wins');
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
   });
 });

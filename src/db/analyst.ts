@@ -69,13 +69,25 @@ export async function analystUrl(config: Config): Promise<string> {
   return url.toString();
 }
 
-/** Read access for the reader group on one schema, when the group exists (a no-op otherwise). */
+/**
+ * Read access for the reader group on one schema and every table and view in it, when the group
+ * exists (a no-op otherwise). Only what is missing is granted: every job's start-up runs this on
+ * the published schemas, and rewriting each table's ACL each time would invalidate every cached
+ * plan on them and race with a concurrent job's grants.
+ */
 export function grantReadSql(schema: string): string {
   const literal = `'${schema.replaceAll("'", "''")}'`;
-  return `do $grant$ begin
+  return `do $grant$ declare rel regclass; begin
     if exists (select from pg_roles where rolname = '${READER_ROLE}') and exists (select from pg_namespace where nspname = ${literal}) then
-      execute format('grant usage on schema %I to ${READER_ROLE}', ${literal});
-      execute format('grant select on all tables in schema %I to ${READER_ROLE}', ${literal});
+      if not has_schema_privilege('${READER_ROLE}', ${literal}, 'USAGE') then
+        execute format('grant usage on schema %I to ${READER_ROLE}', ${literal});
+      end if;
+      for rel in
+        select c.oid::regclass from pg_class c join pg_namespace n on n.oid = c.relnamespace
+         where n.nspname = ${literal} and c.relkind in ('r', 'p', 'v', 'm') and not has_table_privilege('${READER_ROLE}', c.oid, 'SELECT')
+      loop
+        execute format('grant select on %s to ${READER_ROLE}', rel);
+      end loop;
     end if;
   end $grant$`;
 }

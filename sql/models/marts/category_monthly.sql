@@ -24,12 +24,13 @@ revenue_items as (
 
     select
         date_trunc('month', orders_fact.purchased_at)::date as month,
-        products.category_name_en as category,
+        -- a product missing from the catalog (the gate fails on it) keeps its revenue, as 'unknown'
+        coalesce(products.category_name_en, 'unknown') as category,
         orders_fact.order_id,
         orders_fact.price,
         orders_fact.freight_value
     from orders_fact
-    inner join products
+    left join products
         on products.product_key = orders_fact.product_key
     where orders_fact.is_revenue
 
