@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, as `npm test` runs it: typecheck, the Node tests against a real embedded
-# PostgreSQL (the dashboards' against a real Superset and headless Chromium), then the Airflow DAG tests (pytest) in the project's Python venv. Installs the Python
-# side itself (scripts/setup-python.sh is idempotent), stops the test database server at the end.
+# PostgreSQL (the dashboards' also against a real Superset and headless Chromium), then the Airflow
+# DAG tests (pytest) in the project's Python venv. Installs the Python side, the Superset venv and
+# Chromium itself (idempotent scripts), stops the test database server at the end.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 shopt -s globstar
