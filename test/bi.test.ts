@@ -20,7 +20,7 @@ import { generateDataset } from '../src/generate/generate.ts';
 import { openContext } from '../src/pipeline/context.ts';
 import { runPipeline } from '../src/pipeline/run.ts';
 import { writeTrapFixture } from './fixtures/traps.ts';
-import { runCli, type CliResult } from './helpers/cli.ts';
+import { processAlive, runCli, type CliResult } from './helpers/cli.ts';
 import { login, openBrowser, viewDashboard } from './helpers/dashboardBrowser.ts';
 import { createTestDatabase, freePort, quietLogger, type TestDatabase } from './helpers/db.ts';
 
@@ -288,5 +288,18 @@ describe('olist bi: Superset dashboards as code', { timeout: 30 * 60_000 }, () =
     } finally {
       await browser.close();
     }
+  });
+
+  test('olist bi stop stops the server cleanly: its processes end and the port closes', async () => {
+    const pid = Number((await fs.readFile(path.join(home, 'superset', 'gunicorn.pid'), 'utf8')).trim());
+    assert.ok(processAlive(pid), 'gunicorn runs before the stop');
+    const stop = await runCli(['bi', 'stop'], env);
+    assert.equal(stop.code, 0, stop.stderr);
+    assert.match(stop.stdout, new RegExp(`stopped Superset \\(pid ${pid}\\)`));
+    assert.equal(processAlive(pid), false);
+    await assert.rejects(fetch(`${baseUrl()}/health`), 'nothing answers on the port any more');
+    const again = await runCli(['bi', 'stop'], env);
+    assert.equal(again.code, 0);
+    assert.match(again.stdout, /Superset was not running/);
   });
 });
