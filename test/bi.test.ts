@@ -16,11 +16,12 @@ import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { SupersetApi, type ChartData } from '../src/bi/api.ts';
 import { loadAssets, type BiAssets } from '../src/bi/bundle.ts';
+import { processEnded } from '../src/bi/superset.ts';
 import { generateDataset } from '../src/generate/generate.ts';
 import { openContext } from '../src/pipeline/context.ts';
 import { runPipeline } from '../src/pipeline/run.ts';
 import { writeTrapFixture } from './fixtures/traps.ts';
-import { processAlive, runCli, type CliResult } from './helpers/cli.ts';
+import { runCli, type CliResult } from './helpers/cli.ts';
 import { login, openBrowser, viewDashboard } from './helpers/dashboardBrowser.ts';
 import { createTestDatabase, freePort, quietLogger, type TestDatabase } from './helpers/db.ts';
 
@@ -292,11 +293,11 @@ describe('olist bi: Superset dashboards as code', { timeout: 30 * 60_000 }, () =
 
   test('olist bi stop stops the server cleanly: its processes end and the port closes', async () => {
     const pid = Number((await fs.readFile(path.join(home, 'superset', 'gunicorn.pid'), 'utf8')).trim());
-    assert.ok(processAlive(pid), 'gunicorn runs before the stop');
+    assert.equal(await processEnded(pid), false, 'gunicorn runs before the stop');
     const stop = await runCli(['bi', 'stop'], env);
     assert.equal(stop.code, 0, stop.stderr);
     assert.match(stop.stdout, new RegExp(`stopped Superset \\(pid ${pid}\\)`));
-    assert.equal(processAlive(pid), false);
+    assert.equal(await processEnded(pid), true, 'gunicorn has exited');
     await assert.rejects(fetch(`${baseUrl()}/health`), 'nothing answers on the port any more');
     const again = await runCli(['bi', 'stop'], env);
     assert.equal(again.code, 0);
