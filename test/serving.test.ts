@@ -11,7 +11,9 @@ import { incrementalStep, simulateStep } from '../src/pipeline/feed.ts';
 import { runPipeline } from '../src/pipeline/run.ts';
 import { audited } from '../src/pipeline/steps.ts';
 import { writeTrapFixture } from './fixtures/traps.ts';
+import pg from 'pg';
 import { asAnalyst, openAnalystWarehouse } from './helpers/analyst.ts';
+import { createTestDatabase } from './helpers/db.ts';
 import { runCli } from './helpers/cli.ts';
 
 const PERMISSION_DENIED = '42501';
@@ -137,6 +139,33 @@ describe('serving: the embedded server\'s analyst password', () => {
       assert.equal(await analystUrl(given), 'postgres://bi_tool:from-the-env@127.0.0.1:54329/olist', 'the environment wins');
     } finally {
       rmSync(home, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('serving: a DATABASE_URL user without CREATEROLE', () => {
+  test('still runs its jobs; migrate says the login is the server owner\'s to create', async () => {
+    const db = await createTestDatabase('serving_owner');
+    const owner = `o_${db.name}`;
+    const admin = new pg.Client({ connectionString: db.url });
+    await admin.connect();
+    try {
+      await admin.query(`create role ${owner} login password 'owner-pw-123'`);
+      await admin.query(`alter database ${db.name} owner to ${owner}`);
+      await admin.query(`alter schema public owner to ${owner}`);
+      const url = new URL(db.url);
+      url.username = owner;
+      url.password = 'owner-pw-123';
+      const r = await runCli(['--json', 'migrate'], { DATABASE_URL: url.toString(), OLIST_HOME: path.join(tmpdir(), `olist-${owner}`), OLIST_ANALYST_USER: `a_${owner}`, OLIST_ANALYST_PASSWORD: 'analyst-pw-123' });
+      assert.equal(r.code, 0, r.stderr);
+      const out = JSON.parse(r.stdout) as { analyst: { login: string | null; note?: string } };
+      assert.equal(out.analyst.login, null);
+      assert.match(out.analyst.note ?? '', /lacks CREATEROLE/);
+    } finally {
+      await admin.end();
+      await db.drop();
+      const c = new pg.Client({ connectionString: db.url.replace(/\/[^/]*$/, '/postgres') });
+      await c.connect().then(() => c.query(`drop role if exists ${owner}`)).finally(() => c.end()).catch(() => undefined);
     }
   });
 });

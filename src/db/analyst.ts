@@ -158,15 +158,23 @@ export async function ensureAnalystAccess(pool: Pool, config: Config, log: Logge
   if (existing && (existing.rolsuper || existing.rolcreaterole || existing.rolcreatedb || existing.rolbypassrls)) {
     throw new ConfigError(`OLIST_ANALYST_USER=${user} names a privileged role (superuser, createrole, createdb or bypassrls): a read-only login must be a role of its own`);
   }
-  if (!existing) {
-    await formatted(pool, 'create role %I login nosuperuser nocreatedb nocreaterole noreplication nobypassrls password %L', [user, password]);
-  } else {
-    await formatted(pool, 'alter role %I with login password %L', [user, password]);
+  try {
+    if (!existing) {
+      await formatted(pool, 'create role %I login nosuperuser nocreatedb nocreaterole noreplication nobypassrls password %L', [user, password]);
+    } else {
+      await formatted(pool, 'alter role %I with login password %L', [user, password]);
+    }
+    await formatted(pool, `grant ${READER_ROLE} to %I`, [user]);
+    // A second fence behind the missing privileges, and the schemas a BI tool should list first.
+    await formatted(pool, 'alter role %I set default_transaction_read_only = on', [user]);
+    await formatted(pool, 'alter role %I set search_path = marts, warehouse', [user]);
+  } catch (err) {
+    // A connecting user without CREATEROLE must still be able to run its jobs: say so, go on.
+    if ((err as { code?: string }).code !== INSUFFICIENT_PRIVILEGE) throw err;
+    const note = `cannot create or update the login ${user} (the connecting user lacks CREATEROLE); the server's owner can create it as a member of ${READER_ROLE} (docs/serving.md)`;
+    log.warn({ step: 'migrate' }, note);
+    return { reader: true, login: null, note };
   }
-  await formatted(pool, `grant ${READER_ROLE} to %I`, [user]);
-  // A second fence behind the missing privileges, and the schemas a BI tool should list first.
-  await formatted(pool, 'alter role %I set default_transaction_read_only = on', [user]);
-  await formatted(pool, 'alter role %I set search_path = marts, warehouse', [user]);
   log.info({ step: 'migrate', user }, 'analyst login ready');
   return { reader: true, login: user };
 }
