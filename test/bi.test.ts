@@ -16,6 +16,7 @@ import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { SupersetApi, type ChartData } from '../src/bi/api.ts';
 import { loadAssets, type BiAssets } from '../src/bi/bundle.ts';
+import { processEnded } from '../src/bi/superset.ts';
 import { generateDataset } from '../src/generate/generate.ts';
 import { openContext } from '../src/pipeline/context.ts';
 import { runPipeline } from '../src/pipeline/run.ts';
@@ -194,6 +195,32 @@ describe('olist bi: Superset dashboards as code', { timeout: 30 * 60_000 }, () =
     }
   });
 
+  test("the native filters target the datasets and charts their YAML names (the importer's id mapping)", async () => {
+    const { result: datasets } = await api.get<{ result: Array<{ id: number; table_name: string }> }>(
+      `/api/v1/dataset/?q=${encodeURIComponent('(page_size:1000,columns:!(id,table_name))')}`,
+    );
+    const charts = new Map((await api.charts()).map((c) => [c.slice_name, c.id]));
+    const chartId = (name: string) => charts.get(assets.charts.find((c) => c.name === name)!.slice_name)!;
+    for (const d of assets.dashboards) {
+      const { result } = await api.get<{ result: { json_metadata: string } }>(`/api/v1/dashboard/${d.slug}`);
+      type Filter = { name: string; filterType: string; targets: Array<{ datasetId?: number; column?: { name: string } }>; scope: { excluded: number[] } };
+      const filters = (JSON.parse(result.json_metadata) as { native_filter_configuration: Filter[] }).native_filter_configuration;
+      assert.deepEqual(filters.map((f) => f.name), (d.filters ?? []).map((f) => f.name), `${d.slug}: filters`);
+      for (const [i, spec] of (d.filters ?? []).entries()) {
+        const f = filters[i]!;
+        assert.equal(f.filterType, spec.type === 'time' ? 'filter_time' : 'filter_select');
+        if (spec.type === 'select') {
+          const table = assets.datasets.find((x) => x.name === spec.dataset)!.table_name;
+          assert.equal(f.targets[0]!.datasetId, datasets.find((x) => x.table_name === table)!.id, `${d.slug} / ${spec.name}: dataset`);
+          assert.equal(f.targets[0]!.column!.name, spec.column);
+        }
+        const onDashboard = d.rows.flat().map((cell) => (typeof cell === 'string' ? cell : cell.chart));
+        const excluded = spec.charts ? onDashboard.filter((c) => !spec.charts!.includes(c)).map(chartId) : [];
+        assert.deepEqual([...f.scope.excluded].sort(), excluded.sort(), `${d.slug} / ${spec.name}: charts out of scope`);
+      }
+    }
+  });
+
   test('the warehouse is registered through the read-only analyst login, never the owner', async () => {
     const { result } = await api.get<{ result: Array<{ id: number; database_name: string }> }>('/api/v1/database/');
     const warehouse = result.find((d) => d.database_name === 'Olist warehouse');
@@ -253,6 +280,7 @@ describe('olist bi: Superset dashboards as code', { timeout: 30 * 60_000 }, () =
         const view = await viewDashboard(page, baseUrl(), d.slug, charts.length, path.join(shots, `dashboard-${d.slug}.png`));
         assert.equal(view.charts.length, charts.length, `${d.slug}: charts on the page`);
         assert.deepEqual(view.charts.map((c) => c.title).sort(), charts.map((c) => c.slice_name).sort(), `${d.slug}: chart titles`);
+        assert.deepEqual(view.filters, (d.filters ?? []).map((f) => f.name), `${d.slug}: native filters in the filter bar`);
         for (const c of view.charts) {
           assert.equal(c.error, null, `${d.slug} / ${c.title} shows an error`);
           assert.ok(c.drew, `${d.slug} / ${c.title} drew nothing`);
@@ -261,5 +289,18 @@ describe('olist bi: Superset dashboards as code', { timeout: 30 * 60_000 }, () =
     } finally {
       await browser.close();
     }
+  });
+
+  test('olist bi stop stops the server cleanly: its processes end and the port closes', async () => {
+    const pid = Number((await fs.readFile(path.join(home, 'superset', 'gunicorn.pid'), 'utf8')).trim());
+    assert.equal(await processEnded(pid), false, 'gunicorn runs before the stop');
+    const stop = await runCli(['bi', 'stop'], env);
+    assert.equal(stop.code, 0, stop.stderr);
+    assert.match(stop.stdout, new RegExp(`stopped Superset \\(pid ${pid}\\)`));
+    assert.equal(await processEnded(pid), true, 'gunicorn has exited');
+    await assert.rejects(fetch(`${baseUrl()}/health`), 'nothing answers on the port any more');
+    const again = await runCli(['bi', 'stop'], env);
+    assert.equal(again.code, 0);
+    assert.match(again.stdout, /Superset was not running/);
   });
 });

@@ -279,7 +279,7 @@ export function bundleFiles(assets: BiAssets, inputs: BundleInputs): Map<string,
   }
   for (const d of assets.datasets) {
     const found = inputs.columns[d.name];
-    if (!found?.length) throw new Error(`bi/datasets/${d.name}.yaml: ${d.schema}.${d.table_name} has no columns the analyst login can see (does it exist, is it granted?)`);
+    if (!found?.length) throw new Error(`bi/datasets/${d.name}.yaml: ${d.schema}.${d.table_name} has no columns the analyst login can see: publish the warehouse first (\`olist run\`), and check the table exists and is granted`);
     const overrides = new Map((d.columns ?? []).map((c) => [c.column_name as string, c]));
     const { name, database, columns: _columns, ...rest } = d;
     put(`datasets/${name}.yaml`, {

@@ -5,7 +5,7 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, openSync, closeSync } from 'node:fs';
+import { openSync, closeSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -183,13 +183,7 @@ export const serverLog = (s: BiSettings) => path.join(s.dir, 'superset.log');
 
 async function runningPid(s: BiSettings): Promise<number | undefined> {
   const pid = Number((await fs.readFile(pidFile(s), 'utf8').catch(() => '')).trim());
-  if (!pid) return undefined;
-  try {
-    process.kill(pid, 0);
-    return pid;
-  } catch {
-    return undefined;
-  }
+  return pid && !(await processEnded(pid)) ? pid : undefined;
 }
 
 async function healthy(s: BiSettings): Promise<boolean> {
@@ -245,20 +239,38 @@ export async function startServer(venv: string, s: BiSettings, log: Logger, time
   return { pid: child.pid!, reused: false };
 }
 
-/** Stops our server (SIGTERM to gunicorn's master, which stops its worker); its pid if it ran. */
+/**
+ * Whether a process has ended: no such pid, or a zombie (exited, not yet reaped; a container's
+ * init may reap late, and a zombie still answers kill(pid, 0)).
+ */
+export async function processEnded(pid: number): Promise<boolean> {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return true;
+  }
+  const stat = await fs.readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  return stat !== '' && stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+}
+
+/**
+ * Stops our server: SIGTERM to gunicorn's master, which stops its worker and exits; waits for the
+ * master to end (SIGKILL after `timeoutMs`). Returns its pid if it ran.
+ */
 export async function stopServer(s: BiSettings, log: Logger, timeoutMs = 30_000): Promise<number | undefined> {
   const pid = await runningPid(s);
   if (!pid) return undefined;
   process.kill(pid, 'SIGTERM');
   const deadline = Date.now() + timeoutMs;
-  while (await runningPid(s)) {
-    if (Date.now() > deadline) {
+  let killed = false;
+  while (!(await processEnded(pid))) {
+    if (!killed && Date.now() > deadline) {
       process.kill(pid, 'SIGKILL');
-      break;
+      killed = true;
     }
     await sleep(200);
   }
-  if (existsSync(pidFile(s))) await fs.rm(pidFile(s), { force: true });
+  await fs.rm(pidFile(s), { force: true });
   log.info({ pid }, 'superset server stopped');
   return pid;
 }

@@ -18,6 +18,8 @@ export interface ChartView {
 export interface DashboardView {
   title: string;
   charts: ChartView[];
+  /** Names of the native filters in the filter bar. */
+  filters: string[];
 }
 
 export async function openBrowser(): Promise<Browser> {
@@ -25,7 +27,9 @@ export async function openBrowser(): Promise<Browser> {
 }
 
 export async function login(browser: Browser, baseUrl: string, user: string, password: string): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  // Tall enough for a whole dashboard: Superset renders only the charts in view, and a full-page
+  // screenshot that resizes the window would make it redraw them all, blank at first.
+  const page = await browser.newPage({ viewport: { width: 1280, height: 2400 } });
   await page.goto(`${baseUrl}/login/`);
   await page.locator('input[name="username"], #username').first().fill(user);
   await page.locator('input[name="password"], #password').first().fill(password);
@@ -58,6 +62,12 @@ export async function viewDashboard(page: Page, baseUrl: string, slug: string, e
     }),
   );
   const title = (await page.title()).trim();
-  if (screenshot) await page.screenshot({ path: screenshot, fullPage: true, type: 'png' });
-  return { title, charts };
+  const filters = await page.locator('[data-test="filter-bar"] [data-test="filter-control-name"]').allTextContents();
+  if (screenshot) {
+    const height = await page.evaluate(() =>
+      Math.max(...[...document.querySelectorAll('.dashboard-component-chart-holder')].map((c) => c.getBoundingClientRect().bottom)) + 24,
+    );
+    await page.screenshot({ path: screenshot, type: 'png', clip: { x: 0, y: 0, width: 1280, height: Math.ceil(Math.min(Math.max(height, 600), 2400)) } });
+  }
+  return { title, charts, filters: filters.map((f) => f.trim()) };
 }
