@@ -66,8 +66,8 @@ const BIG = 20_000;
  * What the query's time goes to, read from its plan (not from its text), in one of four kinds:
  * - **aggregate mart**: it reads only precomputed marts (tables of `marts`, not the views, whose
  *   plans show the fact tables they expand to);
- * - **full scan**: a sequential scan reads a big warehouse table whole (with how many rows its
- *   filter kept: a filter that keeps many rows makes an index path dearer than the scan);
+ * - **full scan**: a big warehouse table is read whole, by a sequential scan or an index walked end
+ *   to end (with how many rows the scan's own filter kept; filters applied by a join come later);
  * - **index scan**: big tables are read, but only through indexes;
  * - **small tables**: nothing big is read.
  */
@@ -77,16 +77,19 @@ function why(found: Scan[], rows: Map<string, number>): string {
   const size = (r: string) => `${r} (${fmt(rows.get(r) ?? 0)} rows)`;
   const big = (r: string) => (rows.get(r) ?? 0) > BIG;
   const indexes = [...new Set(found.filter((s) => s.index).map((s) => `${s.index} on ${s.relation}`))];
-  const seqBig = found.filter((s) => s.node === 'Seq Scan' && big(s.relation));
+  // a sequential scan of a big table, or an index scan that still returns most of it (an index
+  // walked end to end for its order, e.g. a group by): both read the table whole
+  const seqBig = found.filter((s) => big(s.relation) && (s.node === 'Seq Scan' || s.rows >= 0.5 * (rows.get(s.relation) ?? 0)));
   const full = [...new Set(seqBig.map((s) => s.relation))].map((r) => {
     const kept = seqBig.filter((s) => s.relation === r);
     const filtered = kept.some((s) => s.filtered);
-    return `${size(r)} read whole${filtered ? ` (its filter kept ${fmt(kept.reduce((n, s) => n + s.rows, 0))})` : ''}`;
+    const how = kept.some((s) => s.node === 'Seq Scan') ? 'read whole' : `read whole through ${kept.find((s) => s.index)?.index ?? 'an index'}`;
+    return `${size(r)} ${how}${filtered ? ` (the scan's own filter kept ${fmt(kept.reduce((n, s) => n + s.rows, 0))})` : ''}`;
   });
   const onlyMarts = relations.length > 0 && relations.every((r) => r.startsWith('marts.'));
   const kind = onlyMarts ? 'aggregate mart' : full.length ? 'full scan' : relations.some(big) ? 'index scan' : 'small tables';
   const parts = [`**${kind}**: reads ${relations.map(size).join(', ') || 'no table'}`];
-  if (full.length) parts.push(`sequential scan: ${full.join(', ')}`);
+  if (full.length) parts.push(`whole-table read: ${full.join(', ')}`);
   if (indexes.length) parts.push(`index: ${indexes.join(', ')}`);
   return parts.join('; ');
 }
