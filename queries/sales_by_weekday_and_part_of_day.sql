@@ -1,13 +1,13 @@
 -- When do people buy? Revenue orders by day of week and part of day (madrugada 0-5h, manhã 6-11h,
--- tarde 12-17h, noite 18-23h), from the time dimension and the purchase hour.
+-- tarde 12-17h, noite 18-23h), from the precomputed weekday-and-hour mart (orders with items, as
+-- the sales fact counts them).
 select
-    time_dim.day_of_week,
-    time_dim.day_name,
-    orders_fact.part_of_day,
-    count(distinct orders_fact.order_id) as orders,
-    sum(orders_fact.item_total)          as gmv
-from warehouse.orders_fact
-join warehouse.time_dim on time_dim.date_key = orders_fact.purchase_date_key
-where orders_fact.is_revenue
-group by time_dim.day_of_week, time_dim.day_name, orders_fact.part_of_day
-order by time_dim.day_of_week, min(orders_fact.purchase_hour)
+    purchase_day_of_week    as day_of_week,
+    purchase_day_name       as day_name,
+    part_of_day,
+    sum(orders_with_items)  as orders,
+    sum(gmv)                as gmv
+from marts.sales_by_weekday_hour
+where orders_with_items > 0
+group by purchase_day_of_week, purchase_day_name, part_of_day
+order by purchase_day_of_week, min(purchase_hour)

@@ -10,27 +10,20 @@ import fs from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { sealBatch } from '../src/feed/corrections.ts';
 import type { Context } from '../src/pipeline/context.ts';
 import { incrementalStep, simulateStep } from '../src/pipeline/feed.ts';
 import { runPipeline } from '../src/pipeline/run.ts';
 import { audited, checkStep } from '../src/pipeline/steps.ts';
 import { verifyStep } from '../src/pipeline/verify.ts';
 import { writeFeedFixture } from './fixtures/feed.ts';
-import { TRAP_FILES, writeTrapFixture } from './fixtures/traps.ts';
+import { D1, E1, HISTORY_CUSTOMERS, SELLERS_HEADER, sendCorrection as applyCorrection } from './fixtures/history.ts';
+import { writeTrapFixture } from './fixtures/traps.ts';
 import { openTestWarehouse, type TestWarehouse } from './helpers/db.ts';
 
-const E1 = 'e0000000000000000000000000000001';
 const B1 = 'b0000000000000000000000000000001';
 const B2 = 'b0000000000000000000000000000002';
-const D1 = 'd0000000000000000000000000000001';
+const CUSTOMERS = HISTORY_CUSTOMERS;
 
-/** The person d1 orders three times from three addresses: SP (a1), RJ (a2), MG (a5). */
-const CUSTOMERS = TRAP_FILES['olist_customers_dataset.csv']!
-  .replace('c0000000000000000000000000000002,d0000000000000000000000000000001,"01001",sao paulo,SP', 'c0000000000000000000000000000002,d0000000000000000000000000000001,"20000",rio de janeiro,RJ')
-  .replace('c0000000000000000000000000000005,d0000000000000000000000000000005,"20000",rio de janeiro,RJ', 'c0000000000000000000000000000005,d0000000000000000000000000000001,"30000",belo horizonte,MG');
-
-const SELLERS_HEADER = '"seller_id","seller_zip_code_prefix","seller_city","seller_state","seller_effective_from"';
 const PRODUCTS_HEADER = '"product_id","product_category_name","product_name_lenght","product_description_lenght","product_photos_qty","product_weight_g","product_length_cm","product_height_cm","product_width_cm","product_effective_from"';
 
 describe('dimension history: corrections through the feed, point-in-time facts', () => {
@@ -39,15 +32,7 @@ describe('dimension history: corrections through the feed, point-in-time facts',
   let landingDir: string;
   const q = async <T = Record<string, unknown>>(sql: string, params: unknown[] = []) => (await ctx.db.pool.query(sql, params)).rows as T[];
 
-  /** One correction batch, sealed and applied like any batch of the feed. */
-  async function sendCorrection(name: string, files: Record<string, string[]>) {
-    const dir = path.join(landingDir, `correction-${name}`);
-    await fs.mkdir(dir);
-    for (const [file, lines] of Object.entries(files)) await fs.writeFile(path.join(dir, file), lines.join('\n') + '\n');
-    await sealBatch(dir);
-    const { result } = await audited(ctx, 'run --incremental', landingDir, (runId) => incrementalStep(ctx, runId, { landingDir }));
-    assert.deepEqual(result.applied.map((b) => b.batchId), [`correction-${name}`]);
-  }
+  const sendCorrection = (name: string, files: Record<string, string[]>) => applyCorrection(ctx, landingDir, name, files);
 
   const sellerVersions = () => q<{ version: number; valid_from: string; valid_to: string | null; is_current: boolean; state: string; seller_key: string }>(
     `select version, to_char(valid_from, 'YYYY-MM-DD HH24:MI') as valid_from, to_char(valid_to, 'YYYY-MM-DD HH24:MI') as valid_to, is_current, state, seller_key::text

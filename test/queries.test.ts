@@ -8,6 +8,7 @@ import { projectPath } from '../src/paths.ts';
 import type { Context } from '../src/pipeline/context.ts';
 import { generateDataset } from '../src/generate/generate.ts';
 import { runPipeline, type RunSummary } from '../src/pipeline/run.ts';
+import { HISTORY_CUSTOMERS, SELLER_MOVE, sendCorrection } from './fixtures/history.ts';
 import { writeTrapFixture } from './fixtures/traps.ts';
 import { asAnalyst, openAnalystWarehouse } from './helpers/analyst.ts';
 import { openTestWarehouse } from './helpers/db.ts';
@@ -233,10 +234,73 @@ describe('example queries against an independent computation', () => {
     assert.deepEqual(got, want);
   });
 
+  test('holiday vs normal days', async () => {
+    const rows = await run('holiday_vs_normal_days.sql');
+    const want = expected.holidayVsNormalDays(data);
+    assert.deepEqual(want.map((x) => x.kind), ['holiday', 'weekend', 'working day']);
+    assert.deepEqual(rows.map((r) => [r.kind_of_day, Number(r.days)]), want.map((x) => [x.kind, x.days]));
+    rows.forEach((r, i) => near(Number(r.avg_gmv_per_day) * 100, want[i]!.avgGmvCents, 0, `GMV per ${String(r.kind_of_day)}`));
+  });
+
   test('quality status: the checks and rejected rows of the run that published', async () => {
     const rows = await run('quality_status.sql');
     assert.equal(rows.reduce((n, r) => n + Number(r.checks), 0), summary.gate.checks);
     assert.equal(rows.filter((r) => r.status === 'warn').reduce((n, r) => n + Number(r.checks), 0), summary.gate.warnings);
     for (const r of rows) assert.equal(Number(r.rejected_rows_last_load), summary.files.reduce((n, f) => n + f.rowsRejected, 0));
+  });
+});
+
+/**
+ * The two history queries on the history fixture (test/fixtures/history.ts), whose history is known
+ * by construction: the person d1 ordered from SP (a1: 165.75), RJ (a2: 37.00) and MG (a5: 220.00),
+ * and the seller e1 moved from MG to RJ after a1 (110.00) and before a5 (220.00); e2 (SP) sold
+ * 55.75 in a1 and 37.00 in a2. Run as the analyst after the correction batch.
+ */
+describe('history queries on a fixture with known history', () => {
+  let w: Awaited<ReturnType<typeof openAnalystWarehouse>>;
+  let landingDir: string;
+  const run = async (file: string) => {
+    const r = await asAnalyst(w.url, await fs.readFile(projectPath('queries', file), 'utf8'));
+    assert.equal(r.code, undefined, `${file} runs as the analyst`);
+    return r.rows!;
+  };
+
+  before(async () => {
+    w = await openAnalystWarehouse('queries_hist');
+    landingDir = mkdtempSync(path.join(tmpdir(), 'olist-landing-queries-'));
+    await runPipeline(w.ctx, await writeTrapFixture({ 'olist_customers_dataset.csv': HISTORY_CUSTOMERS }));
+    await sendCorrection(w.ctx, landingDir, 'seller-move', SELLER_MOVE);
+  });
+  after(async () => {
+    await w?.close();
+    if (landingDir) rmSync(landingDir, { recursive: true, force: true });
+  });
+
+  test('people with several addresses: d1 alone, with three periods in three states', async () => {
+    const [row] = await run('people_with_several_addresses.sql');
+    // people who ordered: d1, d3 (a3), d4 (a4), d6 (a6); c7 (state XX) is quarantined
+    const people = (await w.ctx.db.pool.query<{ people: string }>('select count(distinct customer_unique_id)::text as people from warehouse.people_dim')).rows[0]!.people;
+    assert.deepEqual(
+      [row!.people, row!.people_with_several_periods, row!.people_with_three_or_more, row!.most_periods_of_one_person, row!.people_who_changed_state],
+      [people, '1', '1', '3', '1'],
+    );
+    near(row!.pct_with_several_periods, 100 / Number(people), 2, 'share with several periods');
+  });
+
+  test('revenue shift: point in time against today, by customer and by seller state', async () => {
+    const rows = await run('revenue_shift_point_in_time_vs_today.sql');
+    const got = rows.map((r) => [r.attribution, r.state, r.point_in_time_gmv, r.as_of_today_gmv, r.difference]);
+    const key = (r: unknown[]) => `${String(r[0])}|${String(r[1])}`;
+    assert.deepEqual(got.sort((a, b) => key(a).localeCompare(key(b))), [
+      // today d1 lives in MG: all of their 422.75 moves there
+      ['customer', 'MG', '220.00', '422.75', '-202.75'],
+      ['customer', 'moved (total)', '422.75', '422.75', '202.75'],
+      ['customer', 'RJ', '37.00', '0', '37.00'],
+      ['customer', 'SP', '165.75', '0', '165.75'],
+      // e1's a1 (110.00) was sold in MG; today e1 is in RJ; e2 stays in SP (no row)
+      ['seller', 'MG', '110.00', '0', '110.00'],
+      ['seller', 'moved (total)', '422.75', '422.75', '110.00'],
+      ['seller', 'RJ', '220.00', '330.00', '-110.00'],
+    ].sort((a, b) => key(a).localeCompare(key(b))));
   });
 });

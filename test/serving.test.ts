@@ -28,6 +28,18 @@ async function assertAnalystAccess(ctx: Context, url: string): Promise<void> {
     assert.deepEqual(theirs, { rows: mine }, `the analyst reads ${table} as the owner does`);
     assert.ok((mine[0]!.n as number) > 0, `${table} has rows`);
   }
+  // The views, including the quality views that read audit with their owner's rights.
+  for (const view of ['marts.v_order_items', 'marts.v_orders', 'marts.v_quality_checks', 'marts.v_quality_runs', 'marts.v_rejected_summary']) {
+    // every row, as a count and a checksum in a fixed order (some views have no unique key to sort by)
+    const read = `select count(*)::int as n, md5(coalesce(string_agg(v::text, '|' order by v::text), '')) as sum from ${view} v`;
+    const mine = await owner(read);
+    const theirs = await asAnalyst(url, read);
+    assert.deepEqual(theirs, { rows: mine }, `the analyst reads ${view} as the owner does`);
+    if (view !== 'marts.v_rejected_summary') assert.ok((mine[0]!.n as number) > 0, `${view} has rows`);
+  }
+  // Temp tables: PUBLIC's default TEMPORARY is revoked (src/db/analyst.ts), so even a read-write session is refused.
+  assert.equal((await asAnalyst(url, 'create temp table mine (x int)')).code, READ_ONLY_TRANSACTION);
+  assert.equal((await asAnalyst(url, 'create temp table mine (x int)', { readWrite: true })).code, PERMISSION_DENIED, 'create temp table');
   // Writes: refused by the read-only default, and still refused by privileges when the session asks for read-write.
   assert.equal((await asAnalyst(url, "insert into marts.daily_revenue (day, orders, items) values ('2030-01-01', 1, 1)")).code, READ_ONLY_TRANSACTION);
   for (const write of [
@@ -161,6 +173,22 @@ describe('serving: a DATABASE_URL user without CREATEROLE', () => {
       const out = JSON.parse(r.stdout) as { analyst: { login: string | null; note?: string } };
       assert.equal(out.analyst.login, null);
       assert.match(out.analyst.note ?? '', /lacks CREATEROLE/);
+      // The owner (not a superuser) took TEMPORARY from PUBLIC and kept it by name: its feed's temp tables still work.
+      const asOwner = new pg.Client({ connectionString: url.toString() });
+      await asOwner.connect();
+      try {
+        const { rows } = await asOwner.query<{ super: boolean; public_temp: boolean; owner_temp: boolean }>(
+          `select (select rolsuper from pg_roles where rolname = current_user) as super,
+                  exists (select from pg_database d, aclexplode(d.datacl) a where d.datname = current_database() and a.grantee = 0 and a.privilege_type = 'TEMPORARY') as public_temp,
+                  has_database_privilege(current_user, current_database(), 'TEMPORARY') as owner_temp`);
+        assert.deepEqual(rows, [{ super: false, public_temp: false, owner_temp: true }]);
+        await asOwner.query('begin');
+        await asOwner.query('create temp table scratch on commit drop as select 1 as x');
+        assert.deepEqual((await asOwner.query('select x from scratch')).rows, [{ x: 1 }]);
+        await asOwner.query('commit');
+      } finally {
+        await asOwner.end();
+      }
     } finally {
       await admin.end();
       await db.drop();

@@ -128,9 +128,41 @@ export interface AnalystAccess {
   note?: string;
 }
 
+/**
+ * PUBLIC holds TEMPORARY on every new database, and PostgreSQL has no way to deny one role a
+ * privilege PUBLIC holds: so the analyst could create temp tables (disk and catalog churn, and a
+ * hole in "reads only"). This takes TEMPORARY from PUBLIC on the warehouse's database and grants it
+ * by name to the connecting (job) user, whose incremental feed builds temp tables. Only a user who
+ * may grant it (the database owner or a superuser) can do that; another user keeps the default and
+ * is told (docs/serving.md#temporary-tables). Done once: when PUBLIC no longer has it, nothing is
+ * rewritten.
+ */
+export const closeTempToPublicSql = `do $temp$ begin
+    if exists (select from pg_database d, aclexplode(coalesce(d.datacl, acldefault('d', d.datdba))) a
+                where d.datname = current_database() and a.grantee = 0 and a.privilege_type = 'TEMPORARY')
+       and has_database_privilege(current_user, current_database(), 'TEMPORARY WITH GRANT OPTION') then
+      execute format('grant temporary on database %I to %I', current_database(), current_user);
+      execute format('revoke temporary on database %I from public', current_database());
+    end if;
+  end $temp$`;
+
+/** Whether PUBLIC (hence the analyst) may still create temp tables in the warehouse's database. */
+async function publicHasTemp(pool: Pool): Promise<boolean> {
+  const { rows } = await pool.query<{ yes: boolean }>(
+    `select exists (select from pg_database d, aclexplode(coalesce(d.datacl, acldefault('d', d.datdba))) a
+                     where d.datname = current_database() and a.grantee = 0 and a.privilege_type = 'TEMPORARY') as yes`,
+  );
+  return rows[0]!.yes;
+}
+
 /** Creates or updates the reader group and the analyst login, and grants on the published served schemas. */
 export async function ensureAnalystAccess(pool: Pool, config: Config, log: Logger): Promise<AnalystAccess> {
   const user = config.analyst.user;
+  // First, and needing no CREATEROLE: a login the server's owner adds later is fenced too.
+  await roleDdl(pool, closeTempToPublicSql);
+  if (await publicHasTemp(pool)) {
+    log.warn({ step: 'migrate' }, 'PUBLIC keeps TEMPORARY on this database (the connecting user is neither its owner nor a superuser): the analyst can create temp tables (docs/serving.md)');
+  }
   try {
     await roleDdl(pool, `do $r$ begin
       if not exists (select from pg_roles where rolname = '${READER_ROLE}') then create role ${READER_ROLE} nologin; end if;

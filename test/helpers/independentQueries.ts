@@ -302,3 +302,39 @@ export function salesByWeekdayAndPartOfDay(d: Data) {
     dow: Number(k.split('|')[0]), part: k.split('|')[1]!, orders: new Set(xs.map((x) => x.order.id)).size, gmvCents: xs.reduce((a, x) => a + x.priceCents + x.freightCents, 0),
   }));
 }
+
+/** Easter Sunday (anonymous Gregorian algorithm, Meeus/Jones/Butcher), as ms since the epoch (UTC). */
+function easterMs(y: number): number {
+  const a = y % 19, b = Math.floor(y / 100), c = y % 100, d = Math.floor(b / 4), e = b % 4;
+  const f = Math.floor((b + 8) / 25), g = Math.floor((b - f + 1) / 3), h = (19 * a + b - d - g + 15) % 30;
+  const i = Math.floor(c / 4), k = c % 4, l = (32 + 2 * e + 2 * i - h - k) % 7, m = Math.floor((a + 11 * h + 22 * l) / 451);
+  const monthOf = Math.floor((h + l - 7 * m + 114) / 31), day = ((h + l - 7 * m + 114) % 31) + 1;
+  return Date.UTC(y, monthOf - 1, day);
+}
+/** Brazilian national holidays of a year (fixed dates; Carnaval Monday/Tuesday and Good Friday from Easter), as YYYY-MM-DD. */
+function brazilianHolidays(y: number): Set<string> {
+  const iso = (t: number) => new Date(t).toISOString().slice(0, 10);
+  const fixed = ['01-01', '04-21', '05-01', '09-07', '10-12', '11-02', '11-15', '12-25'].map((md) => `${y}-${md}`);
+  const e = easterMs(y);
+  return new Set([...fixed, iso(e - 48 * DAY), iso(e - 47 * DAY), iso(e - 2 * DAY)]);
+}
+
+/** Average GMV per calendar day, from the first to the last day with revenue, by holiday / weekend / working day. */
+export function holidayVsNormalDays(d: Data) {
+  const gmvByDay = new Map<string, number>();
+  for (const i of d.item.filter((x) => x.order.revenue)) {
+    const day = i.order.purchased.slice(0, 10);
+    gmvByDay.set(day, (gmvByDay.get(day) ?? 0) + i.priceCents + i.freightCents);
+  }
+  const days = [...gmvByDay.keys()].sort();
+  const kinds = new Map<string, number[]>();
+  const holidays = new Map<number, Set<string>>();
+  for (let t = dayMs(days[0]!); t <= dayMs(days.at(-1)!); t += DAY) {
+    const day = new Date(t).toISOString().slice(0, 10);
+    const y = Number(day.slice(0, 4));
+    if (!holidays.has(y)) holidays.set(y, brazilianHolidays(y));
+    const kind = holidays.get(y)!.has(day) ? 'holiday' : isoDow(day) >= 6 ? 'weekend' : 'working day';
+    kinds.set(kind, [...(kinds.get(kind) ?? []), gmvByDay.get(day) ?? 0]);
+  }
+  return [...kinds].map(([kind, gmvs]) => ({ kind, days: gmvs.length, avgGmvCents: avg(gmvs)! })).sort((a, b) => cmp(a.kind, b.kind));
+}

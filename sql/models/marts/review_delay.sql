@@ -10,13 +10,14 @@ with orders as (
 
 ),
 
--- delay in calendar days, as is_late counts it (0 = on the promised day, negative = early)
+-- delay in calendar days, as is_late counts it (0 = on the promised day, negative = early);
+-- delivery days as the fact computes them (one fact in one place)
 reviewed as (
 
     select
         delivered_customer_at::date - estimated_delivery_at::date as delay_days,
         review_score,
-        extract(epoch from (delivered_customer_at - purchased_at)) / 86400 as delivery_days
+        delivery_days
     from orders
     where is_delivered and has_review
 
