@@ -198,7 +198,7 @@ describe('the stack on podman: PostgreSQL, the pipeline, Airflow', { skip: unava
     assert.equal(up.code, 0, tail(up, 80));
     const out = `${up.stdout}\n${up.stderr}`;
     assert.match(out, /quality gate passed \(\d+ checks, \d+ warnings\); published raw, staging, warehouse, marts/);
-    assert.match(out, /10-olist-roles\.sh: roles olist, olist_analyst, airflow, superset created/);
+    assert.match(out, /10-olist-roles\.sh: roles olist, olist_reader, olist_analyst, airflow, superset created/);
   });
 
   test('the published marts, read through PostgreSQL after a restart, agree with the CSVs', async () => {
