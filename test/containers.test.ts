@@ -135,6 +135,7 @@ describe('the stack on podman: PostgreSQL, the pipeline, Airflow', { skip: unava
     run('podman-compose', ['-p', project, '-f', COMPOSE_FILE, '--env-file', envFile, '--profile', 'pipeline', ...args]);
 
   before(async () => {
+    await removeLeftovers();
     work = await fs.mkdtemp(path.join(os.tmpdir(), 'olist-containers-'));
     // Read by the container's user (uid 10001) through the read-only mount.
     await fs.chmod(work, 0o755);
@@ -361,6 +362,31 @@ describe('the stack on podman: PostgreSQL, the pipeline, Airflow', { skip: unava
     assert.ok(!vols.stdout.split('\n').some((v) => v.startsWith(`${project}_`)), `volumes left: ${vols.stdout}`);
   });
 });
+
+/**
+ * Containers and volumes of earlier runs of this test whose process is gone (killed before its
+ * teardown): they live in the shared cache's storage and would pile up.
+ */
+async function removeLeftovers(): Promise<void> {
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const dead = (name: string) => {
+    const m = /^olist-test-(\d+)(_|$)/.exec(name);
+    return m !== null && !alive(Number(m[1]));
+  };
+  const containers = (await run('podman', ['ps', '-a', '--format', '{{.Names}}'])).stdout.split('\n').filter(dead);
+  if (containers.length) await run('podman', ['rm', '-f', ...containers]);
+  const volumes = (await run('podman', ['volume', 'ls', '--format', '{{.Name}}'])).stdout.split('\n').filter(dead);
+  if (volumes.length) await run('podman', ['volume', 'rm', '-f', ...volumes]);
+  const networks = (await run('podman', ['network', 'ls', '--format', '{{.Name}}'])).stdout.split('\n').filter(dead);
+  if (networks.length) await run('podman', ['network', 'rm', '-f', ...networks]);
+}
 
 const started = Date.now();
 /** Where the time goes (a cold run is dominated by image builds, a warm one by Airflow's start). */
