@@ -1,4 +1,4 @@
--- Headline numbers of the published marts, printed at the end of `olist run`.
+-- What are the headline numbers? Orders, items and GMV with revenue, average order value, the date range, delivered orders, average delivery days and late rate (printed at the end of `olist run`).
 with revenue as (
     select sum(orders) as orders, sum(items) as items, sum(gmv) as gmv,
            min(day) as first_day, max(day) as last_day

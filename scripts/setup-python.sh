@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Creates/updates the project's Python virtualenv (.venv) for the Airflow DAGs and their tests
-# (requirements/airflow.txt) and the benchmark baseline (requirements/bench.txt), pinned by
-# requirements/constraints.txt.
+# (requirements/airflow.txt) and the benchmark baseline (requirements/bench.txt): installs exactly
+# requirements/lock.txt (every package pinned, every file's sha256 checked: --require-hashes).
+# Python 3.11 or later (Airflow 3.3's pins need it); the lock is resolved and verified on 3.11.
 #
 # Idempotent and cheap when nothing changed: a stamp file in .venv records a hash of the
 # requirement files and the interpreter version; when it matches, the script exits at once.
 #
 # Usage: scripts/setup-python.sh [--force]
-# Env:   PYTHON (interpreter used to create the venv, default python3; needs 3.10-3.13)
+# Env:   PYTHON (interpreter used to create the venv, default python3; needs 3.11-3.13)
 #        OLIST_VENV (venv location, default <project>/.venv)
 set -euo pipefail
 
@@ -21,11 +22,11 @@ FORCE=0
 
 py_version="$("$PYTHON" -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
 case "$py_version" in
-  3.10|3.11|3.12|3.13) ;;
-  *) echo "setup-python: Airflow 3 needs Python 3.10-3.13, $PYTHON is $py_version" >&2; exit 1 ;;
+  3.11|3.12|3.13) ;;
+  *) echo "setup-python: the pinned Airflow 3.3 needs Python 3.11-3.13 (verified on 3.11), $PYTHON is $py_version; set PYTHON=python3.11" >&2; exit 1 ;;
 esac
 
-want="$( { echo "python $py_version"; cat "$REQ/airflow.txt" "$REQ/bench.txt" "$REQ/constraints.txt"; } | sha256sum | cut -d' ' -f1)"
+want="$( { echo "python $py_version"; cat "$REQ/airflow.txt" "$REQ/bench.txt" "$REQ/constraints.txt" "$REQ/lock.txt"; } | sha256sum | cut -d' ' -f1)"
 
 if [[ $FORCE -eq 0 && -x "$VENV/bin/python" && -f "$STAMP" && "$(cat "$STAMP")" == "$want" ]]; then
   echo "setup-python: $VENV is up to date"
@@ -56,11 +57,12 @@ if [[ ! -x "$VENV/bin/python" ]]; then
 fi
 rm -f "$STAMP"
 
-echo "setup-python: installing requirements/airflow.txt and requirements/bench.txt"
+echo "setup-python: installing requirements/lock.txt (hash-checked)"
 # This machine's pip config lists optional local indexes that may not exist; drop that noise only.
+# Wheels are cached by pip (PIP_CACHE_DIR, default ~/.cache/pip): a warm install downloads nothing.
 set +e
-"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
-  -r "$REQ/airflow.txt" -r "$REQ/bench.txt" -c "$REQ/constraints.txt" 2>&1 |
+"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps \
+  -r "$REQ/lock.txt" 2>&1 |
   grep -v "^WARNING: Location 'file:" 
 rc=${PIPESTATUS[0]}
 set -e
@@ -71,7 +73,7 @@ fi
 "$VENV/bin/python" -m pip check --disable-pip-version-check
 # Smoke test: the modules the DAGs, tests and benchmark import.
 "$VENV/bin/python" -c '
-import airflow, sqlalchemy, pandas, psycopg2, pytest
+import airflow, sqlalchemy, pandas, psycopg2, asyncpg, pytest
 from airflow.sdk import DAG
 from airflow.providers.standard.operators.bash import BashOperator
 print("setup-python: airflow", airflow.__version__, "| sqlalchemy", sqlalchemy.__version__, "| pandas", pandas.__version__)

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite, as `npm test` runs it: typecheck, the Node tests against a real embedded
-# PostgreSQL (and test/containers.test.ts against podman), then the Airflow DAG tests (pytest) in the
-# project's Python venv. Installs the Python side and the container tooling itself
-# (scripts/setup-python.sh and scripts/setup-containers.sh are idempotent), stops the test database
-# server at the end.
+# PostgreSQL (the dashboards' against a real Superset and headless Chromium, test/containers.test.ts
+# against podman), then the Airflow DAG tests (pytest) in the project's Python venv. Installs the
+# Python side, Superset, Chromium and the container tooling itself (the setup-*.sh scripts are
+# idempotent), stops the test database server at the end.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 shopt -s globstar
@@ -16,6 +16,11 @@ npx tsc --noEmit || exit 1
 
 echo "== python environment (Airflow, pytest, benchmark baseline)"
 bash scripts/setup-python.sh || exit 1
+
+echo "== superset venv and chromium (dashboard tests: test/bi.test.ts)"
+# Cached outside the checkout, keyed by requirements/superset.lock.txt: minutes the first time only.
+bash scripts/setup-superset.sh >/dev/null || exit 1
+bash scripts/setup-chromium.sh || exit 1
 
 echo "== container tooling (podman, podman-compose, hadolint, check-jsonschema; deploy/)"
 bash scripts/setup-containers.sh || exit 1

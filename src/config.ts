@@ -38,6 +38,22 @@ const schema = z.object({
    */
   OLIST_PUBLISH_LOCK_TIMEOUT_MS: z.coerce.number().int().min(10).max(60_000).default(1_000),
   OLIST_PUBLISH_ATTEMPTS: z.coerce.number().int().min(1).max(1_000).default(10),
+  /**
+   * The read-only login for analysts and BI tools (src/db/analyst.ts). Without a password the
+   * embedded server gets a generated one (kept 0600 in OLIST_HOME/analyst-password); with
+   * DATABASE_URL the login is created only when a password is given here.
+   */
+  OLIST_ANALYST_USER: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case PostgreSQL role name (letters, digits, _)')
+    .refine((s) => !s.startsWith('pg_') && s !== 'olist_reader' && s !== 'postgres', 'is a reserved role name')
+    .default('olist_analyst'),
+  OLIST_ANALYST_PASSWORD: z.string().min(8, 'must be at least 8 characters').optional(),
+  /**
+   * The multi-step job this call belongs to (e.g. an Airflow run: `<dag_id>/<run_id>`): its calls pass
+   * the warehouse reservation taken by `olist job reserve` with the same id; others are refused (75).
+   */
+  OLIST_JOB_ID: z.string().min(1).max(500).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -51,8 +67,10 @@ export type Config = Readonly<{
   generateScale: number;
   generateSeed: number;
   logicalDate: string | undefined;
+  jobId: string | undefined;
   logLevel: z.infer<typeof schema>['LOG_LEVEL'];
   publishLock: { lockTimeoutMs: number; attempts: number; pauseMs: number };
+  analyst: { user: string; password: string | undefined };
 }>;
 
 export class ConfigError extends Error {}
@@ -75,7 +93,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     generateScale: e.OLIST_GENERATE_SCALE,
     generateSeed: e.OLIST_GENERATE_SEED,
     logicalDate: e.OLIST_LOGICAL_DATE,
+    jobId: e.OLIST_JOB_ID,
     logLevel: e.LOG_LEVEL,
+    analyst: { user: e.OLIST_ANALYST_USER, password: e.OLIST_ANALYST_PASSWORD },
     publishLock: { lockTimeoutMs: e.OLIST_PUBLISH_LOCK_TIMEOUT_MS, attempts: e.OLIST_PUBLISH_ATTEMPTS, pauseMs: e.OLIST_PUBLISH_LOCK_TIMEOUT_MS },
   });
 }

@@ -12,7 +12,7 @@ const id = (prefix: string, n: number) => `${prefix}${String(n).padStart(31, '0'
 /** A fingerprint of every published mart, to prove that a failed run changed nothing. */
 async function martsFingerprint(ctx: Context): Promise<string> {
   const { rows } = await ctx.db.pool.query<{ t: string }>(
-    "select table_name as t from information_schema.tables where table_schema = 'marts' order by 1",
+    "select table_name as t from information_schema.tables where table_schema = 'marts' and table_type = 'BASE TABLE' order by 1",
   );
   const parts: string[] = [];
   for (const { t } of rows) {

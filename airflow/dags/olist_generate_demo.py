@@ -10,7 +10,7 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import DAG, Param
 
-from olist_common import DEFAULT_ARGS, olist_task, pipeline_tasks
+from olist_common import DEFAULT_ARGS, full_load_tasks, olist_task
 
 #: Where the dataset goes: under OLIST_HOME (as the CLI resolves it, relative to the project root),
 #: one directory per scale/seed. Expanded by bash at run time; the Jinja parts by Airflow.
@@ -36,9 +36,9 @@ with DAG(
 
 Manual trigger only. Generates a synthetic dataset in the Olist CSV format
 (`olist generate --scale S --seed N`) under `$OLIST_HOME/demo-data/`, then runs the same five steps
-as `olist_warehouse` on it, **publishing it** into the warehouse configured by the environment.
-Use it on a throwaway `OLIST_HOME`/`DATABASE_URL`, not next to a warehouse holding real data, and
-do not run it while `olist_warehouse` is running (both use the same staged build).
+as `olist_full_refresh` on it, **publishing it** into the warehouse configured by the environment.
+Use it on a throwaway `OLIST_HOME`/`DATABASE_URL`, not next to a warehouse holding real data. It
+reserves the warehouse like `olist_full_refresh`, so the two (and the daily feed) never interleave.
 """,
 ) as dag:
     generate = olist_task(
@@ -47,7 +47,6 @@ do not run it while `olist_warehouse` is running (both use the same staged build
         "--scale", "{{ params.scale }}",
         "--seed", "{{ params.seed }}",
         "--out", DEMO_DIR,
-        retries=0,
         timeout=timedelta(minutes=60),
         doc_md="""
 **generate** — `olist generate --scale S --seed N --out DIR`: writes the nine Olist CSVs, synthetic
@@ -57,6 +56,8 @@ Deterministic for a given scale and seed.
     )
     # No OLIST_LOGICAL_DATE: synthetic purchases are dated like the real ones (2016-2018), so freshness
     # is judged against the newest purchase in the data, the CLI's default.
-    migrate, ingest, transform, quality_gate, publish = pipeline_tasks("--data-dir", DEMO_DIR, logical_date=False)
+    reserve, migrate, ingest, transform, quality_gate, publish, release = full_load_tasks(
+        "--data-dir", DEMO_DIR, logical_date=False
+    )
 
-    generate >> migrate >> ingest >> transform >> quality_gate >> publish
+    generate >> reserve >> migrate >> ingest >> transform >> quality_gate >> publish >> release.as_teardown(setups=reserve)

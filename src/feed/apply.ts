@@ -19,7 +19,7 @@ import { keepParseWorkersIdle } from '../ingest/parseWorkers.ts';
 import type { FileLoadResult } from '../ingest/loadFile.ts';
 import type { Logger } from '../log.ts';
 import { runQualityGate, storeGateResults } from '../quality/gate.ts';
-import { sourceByName, SOURCES } from '../sources/index.ts';
+import { sourceByName, SOURCES, versionsOf, versionsTableName } from '../sources/index.ts';
 import { applyModels, collectScopesBefore, createTouchedTables, type ModelChange } from '../transform/incremental.ts';
 import type { Model } from '../transform/models.ts';
 import { FEED_SOURCE_ORDER } from './cut.sql.ts';
@@ -60,8 +60,8 @@ export interface ApplyOptions {
   models: readonly Model[];
   log: Logger;
   allowGaps?: boolean;
-  /** Apply only this batch (and fail if it is not there or must wait). */
-  batchId?: string;
+  /** Apply only these batches, in feed order (and fail if one is not there or must wait). */
+  batchIds?: readonly string[];
   /** Stop after this many batches. */
   maxBatches?: number;
   onBatch?: (b: BatchOutcome) => void;
@@ -87,8 +87,11 @@ export async function applyPendingBatches(pool: Pool, opts: ApplyOptions): Promi
   const applied = await ledger(pool);
   const result: FeedRunResult = { applied: [], alreadyApplied: [], pending: [] };
   const batches = await listBatches(opts.landingDir);
-  if (opts.batchId && !batches.some((b) => b.manifest.batchId === opts.batchId)) {
-    throw new BatchError(opts.batchId, `no complete batch with this id in ${opts.landingDir} (a folder without manifest.json is still being written)`);
+  const only = opts.batchIds && opts.batchIds.length > 0 ? new Set(opts.batchIds) : undefined;
+  for (const id of only ?? []) {
+    if (!batches.some((b) => b.manifest.batchId === id)) {
+      throw new BatchError(id, `no complete batch with this id in ${opts.landingDir} (a folder without manifest.json is still being written)`);
+    }
   }
   await ensureRawKeyIndexes(pool, SOURCES);
   keepParseWorkersIdle(60_000); // a thread start (~0.5 s under tsx) per batch would be the largest cost of a day
@@ -105,11 +108,11 @@ export async function applyPendingBatches(pool: Pool, opts: ApplyOptions): Promi
         `refused: ${batch.dir} reuses the id of a batch already applied with another content (manifest checksum ${checksum.slice(0, 12)}.., ledger has ${known.slice(0, 12)}..); a correction must come as a new batch`,
       );
     }
-    if (opts.batchId && batchId !== opts.batchId) continue;
+    if (only && !only.has(batchId)) continue;
     if (opts.maxBatches !== undefined && result.applied.length >= opts.maxBatches) break;
     if (previous !== null && !applied.has(previous) && !opts.allowGaps) {
       result.waiting = { batchId, missing: previous };
-      if (opts.batchId) throw new BatchError(batchId, `waits for batch ${previous}, which has not been applied (use --allow-gaps to apply it anyway)`);
+      if (only) throw new BatchError(batchId, `waits for batch ${previous}, which has not been applied (use --allow-gaps to apply it anyway)`);
       break;
     }
     throwIfInterrupted(); // a stop request between batches ends the run before the next one
@@ -183,7 +186,9 @@ async function applyInTransaction(pool: Pool, batch: LandedBatch, runId: number,
     const t2 = performance.now();
     // 3. The models, in place, partition by partition.
     const changedSources = new Set(merges.filter((x) => x.changed > 0).map((x) => x.source));
-    const changes = await applyModels(client, models, changedSources);
+    // A model reading a source's history (`source('sellers_versions')`) is upstream of it too.
+    const changedRaw = new Set([...changedSources, ...[...changedSources].filter((x) => versionsOf(sourceByName(x))).map((x) => versionsTableName({ name: x }))]);
+    const changes = await applyModels(client, models, changedRaw);
     const t3 = performance.now();
     // 4. The gate on the uncommitted state: an error-level failure refuses the batch.
     const targets = new Set([...changedSources, ...changes.filter((c) => c.touched > 0).map((c) => c.model)]);
@@ -212,7 +217,7 @@ async function applyInTransaction(pool: Pool, batch: LandedBatch, runId: number,
        values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
       [m.batchId, m.checksum, m.seq, m.previous, m.periodStart, runId, outcome.rowsRead, outcome.rowsLoaded, outcome.rowsRejected,
        outcome.rowsParked, outcome.rowsStale, Math.round(performance.now() - t0),
-       JSON.stringify({ files, merges, models: changes.filter((c) => c.strategy !== 'skipped'), phases: outcome.phases })],
+       JSON.stringify({ files, merges, models: changes.filter((c) => c.strategy !== 'skipped' && c.strategy !== 'view'), phases: outcome.phases })],
     );
     await client.query('commit');
     return outcome;

@@ -14,6 +14,10 @@
  * - geolocation, category translation, and any record that cannot be placed (no parsable date, no
  *   order): the reference batch, before the first period (`bucket` null).
  *
+ * - with corrections on (`olist simulate --corrections`, correctionStatements below): sellers and
+ *   products re-sent with changed values and the time they hold from, as the source system would
+ *   re-send a row it corrected.
+ *
  * Bucket values are text (`YYYY-MM-DD` or `YYYY-MM-DDTHH`), so they are also the batch ids.
  */
 import type { SourceSpec } from '../sources/index.ts';
@@ -61,7 +65,8 @@ export function cutStatements(s: string, g: Granularity): string[] {
     `create unlogged table ${s}.order_bucket as
        select order_id, min(${b('p')}) as bucket from ${s}.order_times group by order_id`,
     `create unique index on ${s}.order_bucket (order_id)`,
-    `create unlogged table ${s}.emissions (bucket text, src smallint not null, seq int not null, kind text not null, blank text[], status text)`,
+    // patch: the fields a correction changes (kind 'correction')
+    `create unlogged table ${s}.emissions (bucket text, src smallint not null, seq int not null, kind text not null, blank text[], status text, patch jsonb)`,
     // orders: one version per period in which something about the order became known
     `insert into ${s}.emissions
      with stages as (
@@ -131,11 +136,97 @@ export function cutStatements(s: string, g: Granularity): string[] {
   ];
 }
 
+/**
+ * The corrections (documented in docs/data-model.md#where-history-comes-from), deterministic for a
+ * seed: a number from the id's md5 and the seed picks who is corrected, and the partner of the
+ * same rank in another order gives the new values. A change takes effect between the id's first
+ * sale and the last purchase of the data (ids first sold in the data's last week are left alone),
+ * so the first sale is always before it.
+ *
+ * - sellers, 1 in 50: move (zip prefix, city, state of another seller) from the middle of that
+ *   span, sent that day; 1 in 4 of them also gets a late correction: another location effective
+ *   from a quarter of the span, sent the day after the move (before a version already recorded:
+ *   it splits the first period in two);
+ * - products without a category, 1 in 5: get one (another product's) from the middle of the span;
+ * - products with a weight, 1 in 50: the weight corrected by +10 % from the middle of the span
+ *   (a type 1 column: no new version).
+ */
+export interface CorrectionRates {
+  /** 1 in N sellers (sold at least a week apart) moves. */
+  sellerMoves: number;
+  /** 1 in N of the sellers who move also get a late correction. */
+  lateOfMoves: number;
+  /** 1 in N products without a category get one. */
+  categories: number;
+  /** 1 in N products with a weight get it corrected. */
+  weights: number;
+}
+
+/** The rates `olist simulate --corrections` uses (docs/data-model.md). */
+export const DOCUMENTED_CORRECTION_RATES: CorrectionRates = { sellerMoves: 50, lateOfMoves: 4, categories: 5, weights: 50 };
+
+export function correctionStatements(s: string, g: Granularity, seed: number, rates: CorrectionRates = DOCUMENTED_CORRECTION_RATES): string[] {
+  const every = (n: number) => Math.max(1, Math.floor(n));
+  const b = (expr: string) => bucketText(g, `date_trunc('${g}', ${expr})`);
+  const at = (expr: string) => `to_char(date_trunc('${g}', ${expr}), 'YYYY-MM-DD HH24:MI:SS')`;
+  const hash = (expr: string) => `('x' || substr(md5(${expr} || ':${seed}'), 1, 7))::bit(28)::int`;
+  const spans = (src: 'sellers' | 'products', key: string) => `
+    with sold as (
+      select i.${key}, min(o.p) as first_sale, (select max(p) from ${s}.order_times) as last_sale
+        from ${s}.order_items i join ${s}.order_times o using (order_id) where o.p is not null group by i.${key}
+    )
+    select x.*, sold.first_sale, sold.last_sale, ${hash(`x.${key}`)} as h,
+           sold.first_sale + (sold.last_sale - sold.first_sale) / 2 as middle,
+           sold.first_sale + (sold.last_sale - sold.first_sale) / 4 as quarter
+      from ${s}.${src} x join sold using (${key})
+     where sold.last_sale - sold.first_sale >= interval '7 days'`;
+  return [
+    `create unlogged table ${s}.seller_spans as ${spans('sellers', 'seller_id')}`,
+    `create unlogged table ${s}.product_spans as ${spans('products', 'product_id')}`,
+    // sellers: the location of the seller 1 (move) and 2 (late correction) ranks further in hash order
+    `insert into ${s}.emissions (bucket, src, seq, kind, patch)
+     with ranked as (
+       select seq, seller_zip_code_prefix, seller_city, seller_state,
+              row_number() over (order by md5(seller_id || ':${seed}'), seq) - 1 as rn, count(*) over () as n
+         from ${s}.sellers
+     ),
+     movers as (
+       select sp.seq, sp.h, sp.middle, sp.quarter, r.rn, r.n from ${s}.seller_spans sp join ranked r using (seq) where sp.h % ${every(rates.sellerMoves)} = 0
+     )
+     select ${b('m.middle')}, ${sourceRank('sellers')}, m.seq, 'correction',
+            jsonb_build_object('seller_zip_code_prefix', p.seller_zip_code_prefix, 'seller_city', p.seller_city, 'seller_state', p.seller_state,
+                               'seller_effective_from', ${at('m.middle')})
+       from movers m join ranked p on p.rn = (m.rn + 1) % m.n
+     union all
+     select ${b(`date_trunc('${g}', m.middle) + interval '1 day'`)}, ${sourceRank('sellers')}, m.seq, 'correction',
+            jsonb_build_object('seller_zip_code_prefix', p.seller_zip_code_prefix, 'seller_city', p.seller_city, 'seller_state', p.seller_state,
+                               'seller_effective_from', ${at('m.quarter')})
+       from movers m join ranked p on p.rn = (m.rn + 2) % m.n
+      where (m.h / ${every(rates.sellerMoves)}) % ${every(rates.lateOfMoves)} = 0`,
+    // products without a category get the category of the categorised product of the same rank
+    `insert into ${s}.emissions (bucket, src, seq, kind, patch)
+     with categories as (
+       select product_category_name as category, row_number() over (order by md5(product_id || ':${seed}'), seq) - 1 as rn, count(*) over () as n
+         from ${s}.products where coalesce(product_category_name, '') <> ''
+     )
+     select ${b('sp.middle')}, ${sourceRank('products')}, sp.seq, 'correction',
+            jsonb_build_object('product_category_name', c.category, 'product_effective_from', ${at('sp.middle')})
+       from ${s}.product_spans sp join categories c on c.rn = sp.h % c.n
+      where coalesce(sp.product_category_name, '') = '' and sp.h % ${every(rates.categories)} = 0`,
+    // weights corrected by +10 % (type 1)
+    `insert into ${s}.emissions (bucket, src, seq, kind, patch)
+     select ${b('sp.middle')}, ${sourceRank('products')}, sp.seq, 'correction',
+            jsonb_build_object('product_weight_g', round(sp.product_weight_g::numeric * 1.1)::text, 'product_effective_from', ${at('sp.middle')})
+       from ${s}.product_spans sp
+      where coalesce(sp.product_category_name, '') <> '' and sp.product_weight_g ~ '^[0-9]+$' and sp.h % ${every(rates.weights)} = ${every(rates.weights) > 1 ? 1 : 0}`,
+  ];
+}
+
 /** The record (and, for a partial version, its fields) of every emission, in output order. */
 export function emissionsQuery(s: string, sources: readonly SourceSpec[]): string {
   const parts = sources.map(
     (spec) => `select e.bucket, e.src, e.seq, e.kind, e.blank, e.status, t.raw,
-                      case when e.kind = 'raw' then null else to_jsonb(t) end as fields
+                      case when e.kind = 'raw' then null else to_jsonb(t) || coalesce(e.patch, '{}') end as fields
                  from ${s}.emissions e join ${s}.${spec.name} t on t.seq = e.seq
                 where e.src = ${sourceRank(spec.name)}`,
   );

@@ -9,7 +9,11 @@
  *   counted as stale and dropped);
  * - a change row whose parent row is not in the warehouse is parked in audit.parked_rows and tried
  *   again by every later batch, so it is applied when the parent arrives;
- * - a row equal to what the warehouse holds changes nothing.
+ * - a row equal to what the warehouse holds changes nothing;
+ * - a versioned source (sellers, products: `feed.versions`) also keeps every version received in
+ *   `raw.<name>_versions`, one per key and effective time (the same key and time sent again
+ *   replaces it); `raw.<name>` keeps the version with the latest effective time, so a late
+ *   correction (effective before the current version) lands in the history only.
  *
  * prepareSource decides (the rows to write land in `newest_<source>`, their keys in
  * `changed_<source>`, which the incremental model scopes read); applySource writes them, once the
@@ -18,7 +22,7 @@
 import { ident, type Client } from '../db/connection.ts';
 import { RAW_SCHEMA } from '../ingest/ingest.ts';
 import { LINE_COLUMN } from '../ingest/rawTable.ts';
-import type { SourceSpec } from '../sources/index.ts';
+import { versionsOf, versionsTableName, type SourceSpec } from '../sources/index.ts';
 import { changedTable } from '../transform/incremental.ts';
 
 export interface SourceMerge {
@@ -27,6 +31,8 @@ export interface SourceMerge {
   parked: number;
   unparked: number;
   stale: number;
+  /** Versions added to (or replaced in) the history of a versioned source. */
+  versions?: number;
 }
 
 const raw = (spec: SourceSpec) => `${RAW_SCHEMA}.${ident(spec.name)}`;
@@ -39,6 +45,9 @@ const hasProgress = (spec: SourceSpec) => spec.feed.kind === 'changes' && (spec.
 const sameKey = (spec: SourceSpec, a: string, b: string) => spec.primaryKey.map((k) => `${a}.${ident(k)} = ${b}.${ident(k)}`).join(' and ');
 const recordKey = (spec: SourceSpec, alias: string) => spec.primaryKey.map((k) => `${alias}.${ident(k)}::text`).join(` || '|' || `);
 const dataCols = (spec: SourceSpec) => spec.columns.map((c) => ident(c.name));
+/** A version's effective time, `-infinity` when it has none (valid since the beginning). */
+const effectiveOf = (spec: SourceSpec, alias: string): string => `coalesce(${alias}.${ident(versionsOf(spec)!.effectiveColumn)}, '-infinity')`;
+const rawVersions = (spec: SourceSpec) => `${RAW_SCHEMA}.${ident(versionsTableName(spec))}`;
 
 /** Key indexes the upserts need on the raw tables (a full load publishes raw without them). */
 export async function ensureRawKeyIndexes(db: Pick<Client, 'query'>, specs: readonly SourceSpec[]): Promise<void> {
@@ -99,12 +108,36 @@ export async function prepareSource(client: Client, spec: SourceSpec, batchSchem
   );
   result.unparked = unparked.rowCount ?? 0;
 
-  // The newest version of each key: most progress, then a fresh row over a parked one, then the later line.
+  const versioned = versionsOf(spec) !== undefined;
+  // The newest version of each key: latest effective time (versioned sources), most progress, then
+  // a fresh row over a parked one, then the later line.
   await client.query(
     `create temp table ${newest} on commit drop as
      select distinct on (${keys}) * from ${incoming} i
-      order by ${[keys, ...(hasProgress(spec) ? [`${progressOf(spec, 'i')} desc`] : []), '_parked', `${ident(LINE_COLUMN)} desc`].join(', ')}`,
+      order by ${[keys, ...(versioned ? [`${effectiveOf(spec, 'i')} desc`] : []), ...(hasProgress(spec) ? [`${progressOf(spec, 'i')} desc`] : []), '_parked', `${ident(LINE_COLUMN)} desc`].join(', ')}`,
   );
+  if (versioned) {
+    if ((spec.foreignKeys ?? []).some((f) => f.enforcedInSource)) throw new Error(`${spec.name}: a versioned source cannot be parked (it has an enforced foreign key)`);
+    // Every version of the batch goes into the history (the later line per key and effective
+    // time), unless the history already holds it as it is.
+    const history = ident(`history_${spec.name}`);
+    const cols = dataCols(spec);
+    await client.query(
+      `create temp table ${history} on commit drop as
+       select distinct on (${keys}, ${effectiveOf(spec, 'i')}) * from ${incoming} i
+        order by ${keys}, ${effectiveOf(spec, 'i')}, _parked, ${ident(LINE_COLUMN)} desc`,
+    );
+    await client.query(
+      `delete from ${history} n where exists (select 1 from ${rawVersions(spec)} r where ${sameKey(spec, 'r', 'n')}
+         and ${effectiveOf(spec, 'r')} = ${effectiveOf(spec, 'n')}
+         and (${cols.map((c) => `r.${c}`).join(', ')}) is not distinct from (${cols.map((c) => `n.${c}`).join(', ')}))`,
+    );
+    const added = await client.query(`insert into ${changed} (${keys}) select distinct ${keys} from ${history}`);
+    result.versions = (await client.query(`select count(*)::int as n from ${history}`)).rows[0].n;
+    result.changed += added.rowCount ?? 0;
+    // A version effective before the current one is history only: the current state stays.
+    await client.query(`delete from ${newest} n using ${raw(spec)} r where ${sameKey(spec, 'r', 'n')} and ${effectiveOf(spec, 'r')} > ${effectiveOf(spec, 'n')}`);
+  }
 
   // Rows whose parent is still missing wait in audit.parked_rows.
   for (const fk of (spec.foreignKeys ?? []).filter((f) => f.enforcedInSource)) {
@@ -132,8 +165,8 @@ export async function prepareSource(client: Client, spec: SourceSpec, batchSchem
        and (${cols.map((c) => `r.${c}`).join(', ')}) is not distinct from (${cols.map((c) => `n.${c}`).join(', ')}))`,
   );
 
-  const inserted = await client.query(`insert into ${changed} (${keys}) select ${keys} from ${newest}`);
-  result.changed = inserted.rowCount ?? 0;
+  const inserted = await client.query(`insert into ${changed} (${keys}) select ${keys} from ${newest} n where not exists (select 1 from ${changed} c where ${sameKey(spec, 'c', 'n')})`);
+  result.changed += inserted.rowCount ?? 0;
   return result;
 }
 
@@ -147,6 +180,11 @@ export async function applySource(client: Client, spec: SourceSpec, batchSchema:
   }
   const newest = ident(`newest_${spec.name}`);
   const cols = [...dataCols(spec), ident(LINE_COLUMN)].join(', ');
+  if (versionsOf(spec)) {
+    const history = ident(`history_${spec.name}`);
+    await client.query(`delete from ${rawVersions(spec)} r using ${history} n where ${sameKey(spec, 'r', 'n')} and ${effectiveOf(spec, 'r')} = ${effectiveOf(spec, 'n')}`);
+    await client.query(`insert into ${rawVersions(spec)} (${cols}) select ${cols} from ${history}`);
+  }
   await client.query(`delete from ${raw(spec)} r using ${newest} n where ${sameKey(spec, 'r', 'n')}`);
   await client.query(`insert into ${raw(spec)} (${cols}) select ${cols} from ${newest}`);
 }

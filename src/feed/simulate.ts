@@ -14,7 +14,7 @@ import { ident, type Pool } from '../db/connection.ts';
 import { formatField } from '../generate/csvWriter.ts';
 import type { Logger } from '../log.ts';
 import { sourceByName, type SourceSpec } from '../sources/index.ts';
-import { bucketText, cutStatements, emissionsQuery, FEED_SOURCE_ORDER, type Granularity } from './cut.sql.ts';
+import { bucketText, correctionStatements, cutStatements, emissionsQuery, FEED_SOURCE_ORDER, type CorrectionRates, type Granularity } from './cut.sql.ts';
 import { corruptOrderId, FAULT_COPY_MARK, injectDeliveryFaults, injectRowFaults, type Fault } from './faults.ts';
 import { FEED_FORMAT, listBatches, MANIFEST_FILE, REFERENCE_BATCH_ID, writeManifest, type ManifestFile } from './manifest.ts';
 import { loadSnapshot, type SnapshotFile } from './snapshot.ts';
@@ -28,6 +28,8 @@ export interface SimulateOptions {
   to?: string;
   seed: number;
   faults: readonly Fault[];
+  /** Emit the seller and product corrections (cut.sql.ts correctionStatements; off by default), at the documented rates or at others (tests). */
+  corrections?: boolean | CorrectionRates;
   log: Logger;
 }
 
@@ -38,6 +40,8 @@ export interface SimulateResult {
   to: string;
   rows: number;
   faults: string[];
+  /** Correction rows sent (sellers and products re-sent with changed values). */
+  corrections: number;
 }
 
 const CHUNK_CHARS = 256 * 1024;
@@ -49,10 +53,16 @@ class BatchFileWriter {
   rows = 0;
   bytes = 0;
 
-  constructor(readonly spec: SourceSpec, dir: string, private readonly snapshot: SnapshotFile) {
+  /** With `withOptional`, the header also names the spec's optional columns (empty on the source's own records). */
+  constructor(readonly spec: SourceSpec, dir: string, private readonly snapshot: SnapshotFile, private readonly withOptional = false) {
     this.stream = createWriteStream(path.join(dir, spec.fileName));
-    this.write(snapshot.headerRaw + snapshot.eol);
+    const quoted = snapshot.headerRaw.startsWith('"');
+    const extra = withOptional ? spec.columns.filter((c) => c.optional).map((c) => (quoted ? `,"${c.name}"` : `,${c.name}`)).join('') : '';
+    this.padding = withOptional ? ','.repeat(spec.columns.filter((c) => c.optional).length) : '';
+    this.write(snapshot.headerRaw + extra + snapshot.eol);
   }
+
+  private readonly padding: string;
 
   private pending: string[] = [];
   private pendingLength = 0;
@@ -78,7 +88,7 @@ class BatchFileWriter {
   /** The source record, byte for byte, with the file's line ending. */
   raw(raw: string): Promise<void> | undefined {
     this.rows++;
-    return this.write(raw + this.snapshot.eol);
+    return this.write(raw + this.padding + this.snapshot.eol);
   }
 
   /** A version rebuilt from fields (a partial order or review, or a corrupt row). */
@@ -100,7 +110,7 @@ interface EmissionRow {
   bucket: string | null;
   src: number;
   seq: number;
-  kind: 'raw' | 'partial' | 'corrupt';
+  kind: 'raw' | 'partial' | 'corrupt' | 'correction';
   blank: string[] | null;
   status: string | null;
   raw: string;
@@ -137,7 +147,13 @@ export async function simulateFeed(pool: Pool, opts: SimulateOptions): Promise<S
     opts.log.info({ step: 'simulate', ms: Math.round(performance.now() - t0) }, 'dataset loaded');
     let t = performance.now();
     for (const sql of cutStatements(s, g)) await client.query(sql);
-    opts.log.info({ step: 'simulate', ms: Math.round(performance.now() - t) }, 'emissions computed');
+    if (opts.corrections) for (const sql of correctionStatements(s, g, opts.seed, opts.corrections === true ? undefined : opts.corrections)) await client.query(sql);
+    // The files of a batch carrying a correction name the optional columns (the effective time).
+    const { rows: corrected } = await client.query<{ bucket: string; src: number; n: number }>(
+      `select bucket, src, count(*)::int as n from ${s}.emissions where kind = 'correction' group by bucket, src`,
+    );
+    const extended = new Set(corrected.map((r) => `${r.bucket}|${r.src}`));
+    opts.log.info({ step: 'simulate', ms: Math.round(performance.now() - t), corrections: corrected.reduce((a, r) => a + r.n, 0) }, 'emissions computed');
     t = performance.now();
 
     const { rows: range } = await client.query<{ first: string; last: string }>(
@@ -175,6 +191,7 @@ export async function simulateFeed(pool: Pool, opts: SimulateOptions): Promise<S
     };
     let row: EmissionRow | undefined;
     let total = 0;
+    let corrections = 0;
     for (const [seq, batchId] of periods.entries()) {
       const dir = await openBatchDir(opts.landingDir, batchId);
       const writers = new Map<number, BatchFileWriter>();
@@ -185,7 +202,7 @@ export async function simulateFeed(pool: Pool, opts: SimulateOptions): Promise<S
         let w = writers.get(row.src);
         if (!w) {
           const spec = specs[row.src]!;
-          w = new BatchFileWriter(spec, dir, snapshots.get(spec.name)!);
+          w = new BatchFileWriter(spec, dir, snapshots.get(spec.name)!, extended.has(`${row.bucket}|${row.src}`));
           writers.set(row.src, w);
         }
         const pending =
@@ -194,6 +211,7 @@ export async function simulateFeed(pool: Pool, opts: SimulateOptions): Promise<S
             : w.fields(versionFields(row, opts.seed));
         if (pending) await pending;
         total++;
+        if (row.kind === 'correction') corrections++;
       }
       const files: ManifestFile[] = [];
       for (const w of [...writers.entries()].sort((a, b) => a[0] - b[0]).map(([, w]) => w)) files.push(await w.close());
@@ -207,7 +225,7 @@ export async function simulateFeed(pool: Pool, opts: SimulateOptions): Promise<S
     await cursor.close();
     opts.log.info({ step: 'simulate', ms: Math.round(performance.now() - t), rows: total }, 'batches written');
     const notes = await injectDeliveryFaults(await listBatches(opts.landingDir), opts.faults);
-    return { landingDir: opts.landingDir, batches: periods.length, from, to, rows: total, faults: notes };
+    return { landingDir: opts.landingDir, batches: periods.length, from, to, rows: total, faults: notes, corrections };
   } finally {
     await client.query(`drop schema if exists ${s} cascade`).catch(() => undefined);
     client.release();

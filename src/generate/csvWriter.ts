@@ -80,9 +80,10 @@ export class CsvFileWriter {
     this.stream.on('error', (e) => {
       this.failure = e;
     });
-    this.types = spec.columns.map((c) => c.type);
+    // The generator writes the Kaggle layout: without the optional columns only the feed sends.
+    this.types = spec.columns.filter((c) => !c.optional).map((c) => c.type);
     this.eol = style === 'kaggle' ? '\n' : '\r\n';
-    const names = spec.columns.map(sourceHeader);
+    const names = spec.columns.filter((c) => !c.optional).map(sourceHeader);
     this.append(style === 'translation' ? '\uFEFF' + names.join(',') + this.eol : names.map(quote).join(',') + this.eol);
   }
 

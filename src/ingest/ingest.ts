@@ -11,7 +11,7 @@ import { cascadeQuarantine } from './cascade.ts';
 import { quarantineDuplicateKeys } from './duplicates.ts';
 import { loadFile, type FileLoadResult, type RejectedRow } from './loadFile.ts';
 import { prestartParseWorkers } from './parseWorkers.ts';
-import { rawTableDdl } from './rawTable.ts';
+import { rawTableDdl, versionsTableSql } from './rawTable.ts';
 
 export const RAW_SCHEMA = 'raw';
 export const RAW_BUILD_SCHEMA = 'raw_build';
@@ -97,6 +97,8 @@ export async function ingestToBuild(pool: Pool, opts: IngestOptions): Promise<Fi
       r.rowsRejected += n;
     }
   }
+  // The history of the versioned sources starts as the file (each row valid since the beginning).
+  for (const spec of sources) for (const sql of versionsTableSql(spec, target)) await pool.query(sql);
   // Only now may transform, check --staged and publish use the staged raw layer.
   await markStaged(pool, target, true, opts.runId);
   // Keep the declared order so summaries and audit rows read the same on every run.

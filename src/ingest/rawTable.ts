@@ -1,5 +1,5 @@
 import { ident } from '../db/connection.ts';
-import type { ColumnType, SourceSpec } from '../sources/index.ts';
+import { versionsOf, versionsTableName, type ColumnType, type SourceSpec } from '../sources/index.ts';
 
 /** PostgreSQL type of each spec column type in the raw layer. */
 export const SQL_TYPES: Record<ColumnType, string> = {
@@ -31,4 +31,23 @@ export function copyStatement(spec: SourceSpec, schema: string): string {
 
 function literal(s: string): string {
   return `'${s.replaceAll("'", "''")}'`;
+}
+
+/**
+ * The history table of a versioned source (`<name>_versions`, src/sources/types.ts): created from
+ * the freshly loaded raw table, so after a full load it holds the file's rows, each valid since the
+ * beginning (no effective time); the feed then adds every version it receives (src/feed/merge.ts).
+ * One row per key and effective time.
+ */
+export function versionsTableSql(spec: SourceSpec, schema: string): string[] {
+  const versions = versionsOf(spec);
+  if (!versions) return [];
+  const table = `${ident(schema)}.${ident(versionsTableName(spec))}`;
+  const key = [...spec.primaryKey.map(ident), `coalesce(${ident(versions.effectiveColumn)}, '-infinity')`].join(', ');
+  return [
+    `create table ${table} as select * from ${ident(schema)}.${ident(spec.name)}`,
+    `create unique index on ${table} (${key})`,
+    `comment on table ${table} is ${literal(`Every version of ${spec.fileName} received (full load: the file; feed: each version sent), one per key and ${versions.effectiveColumn}.`)}`,
+    `analyze ${table}`,
+  ];
 }

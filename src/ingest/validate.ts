@@ -102,7 +102,8 @@ export function compileRowValidator(spec: SourceSpec, fieldIndex: readonly numbe
   return (fields) => {
     let line = '';
     for (let i = 0; i < width; i++) {
-      const out = checks[i]!(fields[fieldIndex[i]!]!);
+      const at = fieldIndex[i]!;
+      const out = checks[i]!(at < 0 ? '' : fields[at]!);
       if (typeof out !== 'string') return out;
       line = i === 0 ? out : `${line}\t${out}`;
     }

@@ -9,8 +9,8 @@ import type { Manifest } from '../feed/manifest.ts';
 import { simulateFeed, type SimulateOptions, type SimulateResult } from '../feed/simulate.ts';
 import { ident } from '../db/connection.ts';
 import { RAW_BUILD_SCHEMA, RAW_SCHEMA } from '../ingest/ingest.ts';
-import { rawTableDdl } from '../ingest/rawTable.ts';
-import { SOURCES } from '../sources/index.ts';
+import { rawTableDdl, versionsTableSql } from '../ingest/rawTable.ts';
+import { SOURCES, versionsOf, versionsTableName } from '../sources/index.ts';
 import { buildModels, buildSchema } from '../transform/build.ts';
 import { loadModels, MODEL_LAYERS, type Model } from '../transform/models.ts';
 import { publishLayers } from '../transform/publish.ts';
@@ -32,7 +32,15 @@ async function missingTables(ctx: Context, names: string[]): Promise<string[]> {
  * to check. Returns whether it did.
  */
 export async function bootstrapWarehouse(ctx: Context, runId: number, models: readonly Model[]): Promise<boolean> {
-  const rawTables = SOURCES.map((s) => `${RAW_SCHEMA}.${s.name}`);
+  // A warehouse published before the version histories existed gets them from its current rows
+  // (one version each, as a full load gives), not an empty raw layer.
+  for (const spec of SOURCES.filter(versionsOf)) {
+    const [current, history] = [`${RAW_SCHEMA}.${spec.name}`, `${RAW_SCHEMA}.${versionsTableName(spec)}`];
+    if ((await missingTables(ctx, [current])).length === 0 && (await missingTables(ctx, [history])).length === 1) {
+      for (const sql of versionsTableSql(spec, RAW_SCHEMA)) await ctx.db.pool.query(sql);
+    }
+  }
+  const rawTables = SOURCES.flatMap((s) => [`${RAW_SCHEMA}.${s.name}`, ...(versionsOf(s) ? [`${RAW_SCHEMA}.${versionsTableName(s)}`] : [])]);
   const modelTables = models.map((m) => `${m.layer}.${m.name}`);
   const missingRaw = await missingTables(ctx, rawTables);
   if ((await missingTables(ctx, modelTables)).length === 0 && missingRaw.length === 0) return false;
@@ -41,7 +49,10 @@ export async function bootstrapWarehouse(ctx: Context, runId: number, models: re
   const layers: { published: string; build: string }[] = MODEL_LAYERS.map((l) => ({ published: l, build: buildSchema(l) }));
   if (missingRaw.length > 0) {
     await pool.query(`drop schema if exists ${RAW_BUILD_SCHEMA} cascade; create schema ${RAW_BUILD_SCHEMA}`);
-    for (const spec of SOURCES) await pool.query(rawTableDdl(spec, RAW_BUILD_SCHEMA));
+    for (const spec of SOURCES) {
+      await pool.query(rawTableDdl(spec, RAW_BUILD_SCHEMA));
+      for (const sql of versionsTableSql(spec, RAW_BUILD_SCHEMA)) await pool.query(sql);
+    }
     sourceSchema = RAW_BUILD_SCHEMA;
     layers.unshift({ published: RAW_SCHEMA, build: RAW_BUILD_SCHEMA });
   }
@@ -58,7 +69,7 @@ export async function bootstrapWarehouse(ctx: Context, runId: number, models: re
 export interface IncrementalOptions {
   landingDir: string;
   allowGaps?: boolean;
-  batchId?: string;
+  batchIds?: readonly string[];
   maxBatches?: number;
   onBatch?: (b: BatchOutcome) => void;
 }

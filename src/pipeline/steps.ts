@@ -1,7 +1,8 @@
 import { closeAbandonedRuns, finishRun, startRun } from '../audit/runs.ts';
 import { ident, type Pool } from '../db/connection.ts';
 import { withWarehouseLock } from '../db/lock.ts';
-import { assertNotIncomplete } from '../db/staged.ts';
+import { assertNotIncomplete, stagedState } from '../db/staged.ts';
+import { assertNoOtherReservation } from '../db/reservation.ts';
 import { ingestToBuild, RAW_BUILD_SCHEMA, RAW_SCHEMA } from '../ingest/ingest.ts';
 import type { FileLoadResult } from '../ingest/loadFile.ts';
 import { runQualityGate, type GateOutcome } from '../quality/gate.ts';
@@ -29,6 +30,8 @@ async function schemaExists(pool: Pool, name: string): Promise<boolean> {
 /** Every audited job runs under the warehouse lock and leaves one row in audit.runs. */
 export async function audited<T>(ctx: Context, command: string, dataDir: string | null, job: (runId: number) => Promise<T>): Promise<{ runId: number; result: T }> {
   return withWarehouseLock(ctx.db.pool, async () => {
+    // A multi-step job (an Airflow full refresh) may have reserved the warehouse between its steps.
+    await assertNoOtherReservation(ctx.db.pool, ctx.config.jobId);
     await closeAbandonedRuns(ctx.db.pool);
     const runId = await startRun(ctx.db.pool, command, dataDir);
     ctx.log.info({ runId, command, dataDir }, 'run started');
@@ -108,21 +111,71 @@ export async function checkStep(ctx: Context, runId: number, staged: boolean): P
 
 export class GateFailedError extends Error {}
 
+/** The verdict a gate recorded on exactly the staged build waiting now, if any. */
+export interface RecordedGate {
+  runId: number;
+  passed: boolean;
+  checks: number;
+  failed: number;
+  warned: number;
+}
+
 /**
- * Runs the quality gate on the staged build and, only if no error-level check failed, swaps every
- * staged layer in one transaction. A staged raw layer without its models is never published alone
- * unless it is all there is (ingest-only), so raw and warehouse never disagree.
+ * `olist check --staged` records its verdict under its run id; every staged layer records the run
+ * that completed it (its schema comment). Runs are serial (the warehouse lock) and ids increase, so
+ * a gate run later than every staged layer's run checked exactly the build that is staged now:
+ * any later ingest or transform would carry a larger id. Returns the newest such gate.
  */
-export async function publishStep(ctx: Context, runId: number, gate?: GateOutcome): Promise<{ layers: string[]; gate: GateOutcome }> {
+export async function recordedGate(pool: Pool, buildSchemas: readonly string[]): Promise<RecordedGate | undefined> {
+  let newestBuild = 0;
+  for (const schema of buildSchemas) {
+    const state = await stagedState(pool, schema);
+    if (!state.exists) continue;
+    if (!state.complete || state.runId === null) return undefined;
+    newestBuild = Math.max(newestBuild, state.runId);
+  }
+  if (newestBuild === 0) return undefined;
+  const { rows } = await pool.query<{ run_id: string; passed: boolean; checks: number; failed: number; warned: number }>(
+    `select run_id, passed, checks, failed, warned from audit.quality_gates
+      where staged and run_id > $1 order by run_id desc limit 1`,
+    [newestBuild],
+  );
+  const g = rows[0];
+  return g ? { runId: Number(g.run_id), passed: g.passed, checks: g.checks, failed: g.failed, warned: g.warned } : undefined;
+}
+
+/**
+ * Swaps every staged layer in one transaction, only behind a passing quality gate on this very
+ * staged build: the one passed in (`olist run`), else the verdict `olist check --staged` recorded
+ * for it (so an orchestrated gate -> publish runs the checks once), else the gate is run here. A
+ * recorded failing verdict refuses at once. A staged raw layer without its models is never
+ * published alone unless it is all there is (ingest-only), so raw and warehouse never disagree.
+ */
+export async function publishStep(
+  ctx: Context,
+  runId: number,
+  gate?: GateOutcome,
+): Promise<{ layers: string[]; gate: { passed: boolean; checks: number; runId: number; reused: boolean }; rows: Record<string, number> }> {
   throwIfInterrupted();
   return withStep('publish', async () => {
   for (const schema of STAGED_SCHEMAS) await assertNotIncomplete(ctx.db.pool, schema, REDO);
   const layers = await stagedLayers(ctx.db.pool);
   if (layers.length === 0) throw new Error('nothing is staged to publish: run `olist ingest` and `olist transform` first');
   const modelsStaged = layers.some((l) => l.published !== RAW_SCHEMA);
-  const outcome = gate ?? (await checkStep(ctx, runId, true));
-  if (!outcome.passed) {
-    throw new GateFailedError(`quality gate failed, nothing published: ${outcome.failedErrors.join('; ')}`);
+  const recorded = gate ? undefined : await recordedGate(ctx.db.pool, STAGED_SCHEMAS);
+  if (recorded && !recorded.passed) {
+    throw new GateFailedError(`quality gate of run ${recorded.runId} failed on this staged build (${recorded.failed} error-level check(s)), nothing published; see \`olist report --run ${recorded.runId}\``);
+  }
+  let verdict: { passed: boolean; checks: number; runId: number; reused: boolean };
+  if (recorded) {
+    ctx.log.info({ runId, step: 'publish', gateRun: recorded.runId }, 'publishing behind the gate recorded for this staged build');
+    verdict = { passed: true, checks: recorded.checks, runId: recorded.runId, reused: true };
+  } else {
+    const outcome = gate ?? (await checkStep(ctx, runId, true));
+    if (!outcome.passed) {
+      throw new GateFailedError(`quality gate failed, nothing published: ${outcome.failedErrors.join('; ')}`);
+    }
+    verdict = { passed: true, checks: outcome.results.length, runId, reused: false };
   }
   const modelRows = modelsStaged ? await countRows(ctx.db.pool, layers.filter((l) => l.published !== RAW_SCHEMA).map((l) => l.build)) : {};
   throwIfInterrupted();
@@ -134,7 +187,7 @@ export async function publishStep(ctx: Context, runId: number, gate?: GateOutcom
     ]);
   }, { log: ctx.log, policy: ctx.config.publishLock });
   ctx.log.info({ runId, step: 'publish', layers: layers.map((l) => l.published) }, 'published');
-  return { layers: layers.map((l) => l.published), gate: outcome };
+  return { layers: layers.map((l) => l.published), gate: verdict, rows: modelRows };
   });
 }
 

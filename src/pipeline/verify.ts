@@ -10,7 +10,7 @@
 import { ident, type Pool } from '../db/connection.ts';
 import { ingestToBuild, RAW_SCHEMA } from '../ingest/ingest.ts';
 import { LINE_COLUMN } from '../ingest/rawTable.ts';
-import { SOURCES } from '../sources/index.ts';
+import { SOURCES, versionsOf, versionsTableName } from '../sources/index.ts';
 import { buildModels } from '../transform/build.ts';
 import { loadModels, MODEL_LAYERS } from '../transform/models.ts';
 import type { Context } from './context.ts';
@@ -48,8 +48,9 @@ export async function verifyStep(ctx: Context, runId: number, dataDir?: string):
     }
     await buildModels(pool, models, { sourceSchema: dataDir ? rawVerify : RAW_SCHEMA, schemaOf: verifySchema, log: ctx.log.child({ runId, step: 'verify' }) });
     const pairs = [
-      ...(dataDir ? SOURCES.map((s) => ({ layer: RAW_SCHEMA, name: s.name })) : []),
-      ...models.map((m) => ({ layer: m.layer as string, name: m.name })),
+      ...(dataDir ? SOURCES.flatMap((s) => [s.name, ...(versionsOf(s) ? [versionsTableName(s)] : [])]).map((name) => ({ layer: RAW_SCHEMA, name })) : []),
+      // views hold no rows of their own: equal tables give equal views
+      ...models.filter((m) => m.materialized === 'table').map((m) => ({ layer: m.layer as string, name: m.name })),
     ];
     const tables: TableComparison[] = [];
     for (const p of pairs) {

@@ -27,7 +27,7 @@ const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(
 
 const DEFAULT_SEVERITY: Record<TestSpec['kind'], 'error' | 'warn'> = {
   not_null: 'error', unique: 'error', accepted_values: 'error', range: 'error', expression: 'error',
-  relationships: 'error', reconcile: 'error', freshness: 'warn', volume: 'warn',
+  relationships: 'error', reconcile: 'error', freshness: 'warn', volume: 'warn', scd2: 'error', point_in_time: 'error',
 };
 
 function rangeText(t: { min?: number; max?: number; minExclusive?: boolean; maxExclusive?: boolean }): string {
@@ -59,6 +59,8 @@ export function describe(spec: TestSpec, target: string): string {
       return `${spec.left.sql} of ${target}${scope} equals ${spec.right.sql} of ${relName(spec.target)}${tw}${each}${spec.tolerance ? ` within ${spec.tolerance}` : ''}.`;
     }
     case 'freshness': return `The newest ${spec.column} in ${target} is at most ${spec.maxAgeDays} day(s) older than the run's logical date.`;
+    case 'scd2': return `The versions of each ${spec.columns.join(' + ')} in ${target} follow each other without overlap or gap, and exactly one is current.`;
+    case 'point_in_time': return `Every ${spec.column} of ${target}${scope} points to the version of ${relName(spec.target)} valid at its ${spec.at}.`;
     case 'volume': return `Rows loaded into ${target} stay within ${spec.bandPct !== undefined ? `${spec.bandPct}% of` : `${spec.sd ?? 3} standard deviations of`} the average of the previous (up to 28) successful loads.`;
   }
 }
@@ -76,6 +78,8 @@ export function checkName(spec: TestSpec, target: TestTarget, column?: string): 
     case 'relationships': what = `${spec.columns.join('_')}_${spec.target.name}`; break;
     case 'reconcile': what = slug(`${spec.left.sql}_${spec.target.name}${spec.by.length ? `_by_${spec.by.join('_')}` : ''}`); break;
     case 'volume': what = ''; break;
+    case 'scd2': what = `${spec.columns.join('_')}${column ? `.${column}` : ''}`; break;
+    case 'point_in_time': what = `${spec.column}_${spec.target.name}`; break;
   }
   return what ? `${prefix}.${spec.kind}.${what}` : `${prefix}.${spec.kind}`;
 }
@@ -269,6 +273,37 @@ export function compileTest(spec: TestSpec, target: TestTarget): Compiled[] {
           return [{ failingRows: stale ? 1 : 0, sample: stale ? [note] : [], note, details: { newest, age, logicalDate: env.logicalDate } }];
         },
       }];
+    }
+    case 'scd2': {
+      // versions in order of valid_from: each ends where the next begins (no overlap, no gap, no
+      // empty range), only the last is open; and exactly one per key is current (the open one)
+      const cols = spec.columns.map((c) => `t.${ident(c)}`);
+      const k = cols.length === 1 ? `${cols[0]}::text` : `concat_ws('|', ${cols.join(', ')})`;
+      const partition = spec.columns.map(ident).join(', ');
+      const chained = meta('no_overlap');
+      chained.description = `The versions of each ${spec.columns.join(' + ')} in ${target.name} follow each other: no overlapping validity ranges, no gaps, no empty range.`;
+      const current = meta('one_current');
+      current.description = `Each ${spec.columns.join(' + ')} of ${target.name} has exactly one current version, the open-ended one.`;
+      return [
+        simple(chained, (env) =>
+          `select ${k} || ' v' || t.version || ' [' || t.valid_from || ', ' || coalesce(t.valid_to::text, 'open') || ') next ' || coalesce(t.next_from::text, 'none') as k
+             from (select s.*, lead(s.valid_from) over (partition by ${spec.columns.map((c) => `s.${ident(c)}`).join(', ')} order by s.valid_from) as next_from
+                     from ${env.table(self(target))} s) t
+            where t.valid_to is distinct from t.next_from or t.valid_to <= t.valid_from`, 3),
+        simple(current, (env) =>
+          `select ${k} || ': ' || count(*) filter (where t.is_current) || ' current version(s), ' || count(*) filter (where t.valid_to is null) || ' open-ended' as k
+             from ${env.table(self(target))} t group by ${partition}
+           having count(*) filter (where t.is_current) <> 1 or count(*) filter (where t.valid_to is null) <> 1
+               or bool_or(t.is_current is distinct from (t.valid_to is null))`, 3),
+      ];
+    }
+    case 'point_in_time': {
+      const c = `t.${ident(spec.column)}`;
+      const at = `t.${ident(spec.at)}`;
+      return [simple(meta(), (env) =>
+        `select ${key} || ' at ' || ${at}::text || ' -> v' || p.version || ' [' || p.valid_from || ', ' || coalesce(p.valid_to::text, 'open') || ')' as k
+           from ${env.table(self(target))} t join ${env.table(spec.target)} p on p.${ident(spec.column)} = ${c}
+          ${where(`not (${at} >= p.valid_from and (p.valid_to is null or ${at} < p.valid_to))`)}`, 3)];
     }
     case 'volume':
       throw new Error(`${target.declaredIn}: volume(...) is a source check (declare it in the source spec's checks)`);

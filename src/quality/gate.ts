@@ -3,7 +3,7 @@ import { stagedState } from '../db/staged.ts';
 import { throwIfInterrupted } from '../db/interrupt.ts';
 import { RAW_BUILD_SCHEMA, RAW_SCHEMA } from '../ingest/ingest.ts';
 import type { Logger } from '../log.ts';
-import { SOURCES, type SourceSpec } from '../sources/index.ts';
+import { SOURCES, type SourceSpec, versionsOf, versionsTableName } from '../sources/index.ts';
 import { buildSchema } from '../transform/build.ts';
 import { loadModels, MODEL_LAYERS, type Model } from '../transform/models.ts';
 import { fuse } from './compile.ts';
@@ -125,7 +125,8 @@ export async function runQualityGate(poolOrNull: Pool, opts: GateOptions): Promi
   );
   if (loaded[0]!.n === 0) throw new Error(`nothing to check: no loaded data in schema ${schemas.raw} (run \`olist run\` or \`olist ingest\` first)`);
   const layerOf = new Map(models.map((m) => [m.name, m.layer]));
-  const sourceNames = new Set((opts.sources ?? SOURCES).map((s) => s.name));
+  // a versioned source's history table (raw.<name>_versions) is a source too
+  const sourceNames = new Set((opts.sources ?? SOURCES).flatMap((s) => [s.name, ...(versionsOf(s) ? [versionsTableName(s)] : [])]));
   const table: CheckEnv['table'] = (rel) => {
     const asModel = rel.type !== 'source' && layerOf.has(rel.name);
     if (asModel) return `${ident(schemas[layerOf.get(rel.name)!])}.${ident(rel.name)}`;

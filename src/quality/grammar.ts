@@ -6,13 +6,20 @@
  *   test     := kind '(' args ')' option* [ 'where' condition ]
  *   option   := name '=' ( bare-word | '"' text '"' )      -- severity, name, desc, tolerance
  *   kind     := not_null | unique | accepted_values | range | expression | relationships
- *             | reconcile | freshness | volume
+ *             | reconcile | freshness | volume | scd2 | point_in_time
+ *
+ *   scd2(natural_key)                          -- a type 2 dimension's versions (valid_from,
+ *                                                 valid_to, is_current) never overlap nor leave
+ *                                                 gaps, and each key has exactly one current one
+ *   point_in_time(fk -> dim at timestamp_col)  -- every row's version of dim (joined on fk) is
+ *                                                 valid at the row's timestamp
  */
 
 export type Severity = 'error' | 'warn';
 
 export const TEST_KINDS = [
   'not_null', 'unique', 'accepted_values', 'range', 'expression', 'relationships', 'reconcile', 'freshness', 'volume',
+  'scd2', 'point_in_time',
 ] as const;
 export type TestKind = (typeof TEST_KINDS)[number];
 
@@ -36,7 +43,9 @@ export type TestBody =
   | { kind: 'relationships'; columns: string[]; target: RelationRef; targetColumns: string[] }
   | { kind: 'reconcile'; left: Aggregate; right: Aggregate; target: RelationRef; targetWhere?: string; by: string[] }
   | { kind: 'freshness'; column: string; maxAgeDays: number }
-  | { kind: 'volume'; sd?: number; bandPct?: number };
+  | { kind: 'volume'; sd?: number; bandPct?: number }
+  | { kind: 'scd2'; columns: string[] }
+  | { kind: 'point_in_time'; column: string; target: RelationRef; at: string };
 
 export type TestSpec = TestBody & {
   /** The text as written, for messages and docs. */
@@ -167,6 +176,13 @@ function parseBody(kind: TestKind, args: string, text: string): TestBody {
       if (!m || DAYS[m[3]!] === undefined) throw new TestSyntaxError(`'${text}': freshness must look like 'col, 3 days'`);
       return { kind, column: m[1]!, maxAgeDays: number(m[2]!, text) * DAYS[m[3]!]! };
     }
+    case 'scd2':
+      return { kind, columns: columns(args, text) };
+    case 'point_in_time': {
+      const m = /^([a-z_][a-z0-9_]*)\s*->\s*(.+?)\s+at\s+([a-z_][a-z0-9_]*)$/.exec(args.trim());
+      if (!m) throw new TestSyntaxError(`'${text}': point_in_time must look like 'seller_key -> sellers_dim at purchased_at'`);
+      return { kind, column: m[1]!, target: relation(m[2]!, text), at: m[3]! };
+    }
     case 'volume': {
       if (!args.trim()) return { kind };
       const sd = /^sd\s*=\s*([0-9.]+)$/.exec(args.trim());
@@ -183,7 +199,7 @@ const OPTION = /^\s*([a-z_]+)=("([^"]*)"|[^\s"]+)/;
 /** Parses one test, e.g. `not_null(order_id) severity=warn where order_status = 'delivered'`. */
 export function parseTest(text: string): TestSpec {
   const t = text.trim();
-  const head = /^([a-z_]+)\s*\(/.exec(t);
+  const head = /^([a-z_][a-z0-9_]*)\s*\(/.exec(t);
   if (!head) throw new TestSyntaxError(`'${t}': a test looks like kind(args), e.g. not_null(order_id)`);
   const kind = head[1] as TestKind;
   if (!TEST_KINDS.includes(kind)) throw new TestSyntaxError(`'${t}': unknown test '${kind}' (one of ${TEST_KINDS.join(', ')})`);

@@ -14,10 +14,11 @@ export const products: SourceSpec = {
     { name: 'product_length_cm', type: 'integer', nullable: true, range: { min: 0 }, description: 'Package length in cm.' },
     { name: 'product_height_cm', type: 'integer', nullable: true, range: { min: 0 }, description: 'Package height in cm.' },
     { name: 'product_width_cm', type: 'integer', nullable: true, range: { min: 0 }, description: 'Package width in cm.' },
+    { name: 'product_effective_from', type: 'timestamp', nullable: true, optional: true, description: 'From when this version of the product holds (sent by the feed with a correction; absent from the Kaggle file: since the beginning).' },
   ],
   primaryKey: ['product_id'],
   primaryKeyUniqueInSource: true,
-  feed: { kind: 'changes' },
+  feed: { kind: 'changes', versions: { effectiveColumn: 'product_effective_from' } },
   cleaningRules: [
     "Products without a category get the category 'unknown' (English 'unknown'); they are never dropped.",
     'Categories missing from the translation table keep their Portuguese name as the English name.',

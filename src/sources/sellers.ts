@@ -9,8 +9,9 @@ export const sellers: SourceSpec = {
     { name: 'seller_zip_code_prefix', type: 'zip_prefix', description: 'First five digits of the seller CEP.' },
     { name: 'seller_city', type: 'text', description: 'City name.' },
     { name: 'seller_state', type: 'state', description: 'Federative unit (UF).' },
+    { name: 'seller_effective_from', type: 'timestamp', nullable: true, optional: true, description: 'From when this version of the seller holds (sent by the feed with a correction; absent from the Kaggle file: since the beginning).' },
   ],
   primaryKey: ['seller_id'],
   primaryKeyUniqueInSource: true,
-  feed: { kind: 'changes' },
+  feed: { kind: 'changes', versions: { effectiveColumn: 'seller_effective_from' } },
 };

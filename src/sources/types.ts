@@ -35,6 +35,12 @@ export interface ColumnSpec {
   readonly nullable?: boolean;
   /** Accepted values (enumeration). */
   readonly values?: readonly string[];
+  /**
+   * The column may be absent from a file's header (then every row has it empty). The Kaggle files
+   * lack it; the feed sends it when the source has something to say (a version's effective date).
+   * Optional columns come last in the spec, so the generator's rows keep the Kaggle order.
+   */
+  readonly optional?: boolean;
   /** Inclusive numeric range for integer/money/double. */
   readonly range?: { readonly min?: number; readonly max?: number };
   readonly description: string;
@@ -60,7 +66,24 @@ export interface ForeignKeySpec {
  *   A row whose parent (`foreignKeys` with `enforcedInSource`) is in neither the warehouse nor the
  *   batch is parked until the parent arrives.
  */
-export type FeedSpec = { readonly kind: 'reference' } | { readonly kind: 'changes'; readonly progress?: readonly string[] };
+export type FeedSpec = { readonly kind: 'reference' } | { readonly kind: 'changes'; readonly progress?: readonly string[]; readonly versions?: VersionsSpec };
+
+/**
+ * A source whose rows change over time and whose history the warehouse keeps (type 2 dimensions,
+ * docs/data-model.md#history). Every version received is kept in `raw.<name>_versions`, one row per
+ * (primary key, effective time): the full load puts the file's rows there (no effective time: valid
+ * since the beginning), the feed adds each version it receives. `raw.<name>` stays the current
+ * state: the version with the latest effective time (a late correction, effective before the
+ * current version, goes into the history only).
+ */
+export interface VersionsSpec {
+  /** The (optional, nullable) timestamp column saying from when a version holds; empty = since the beginning. */
+  readonly effectiveColumn: string;
+}
+
+/** The raw table holding every received version of a versioned source. */
+export const versionsTableName = (spec: { name: string }): string => `${spec.name}_versions`;
+export const versionsOf = (spec: SourceSpec): VersionsSpec | undefined => (spec.feed.kind === 'changes' ? spec.feed.versions : undefined);
 
 export interface SourceSpec {
   /** Short name, also the raw table name (`raw.<name>`). */

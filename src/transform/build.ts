@@ -1,3 +1,4 @@
+import { grantReadSql, SERVED_LAYERS } from '../db/analyst.ts';
 import { ident, type Pool } from '../db/connection.ts';
 import { markStagedSql } from '../db/staged.ts';
 import { throwIfInterrupted } from '../db/interrupt.ts';
@@ -117,6 +118,9 @@ export async function buildModels(
     await pool.query(MODEL_LAYERS.map((l) => `drop schema if exists ${ident(schemaOf(l))} cascade;`).join('\n')).catch(() => undefined);
     throw failure;
   }
+  // The analysts' read access is part of the build: the grants travel with the schemas through
+  // the publish's rename, so no published version is ever without them (src/db/analyst.ts).
+  await pool.query(SERVED_LAYERS.map((l) => `${grantReadSql(schemaOf(l))};`).join('\n'));
   // Only a build that finished every model may be checked and published.
   await pool.query(mark(true));
   // Report in dependency order whatever order the workers finished in.
@@ -136,10 +140,11 @@ async function buildOne(pool: Pool, model: Model, byName: ReadonlyMap<string, Mo
     await client.query('begin');
     // Large enough that the sorts and hashes of a model stay in memory (they spilled at scale 10).
     await client.query(`set local work_mem = '${BUILD_WORK_MEM}'`);
-    const created = await client.query(`create table ${table} as\n${compileModel(model, byName, sourceSchema, schemaOf)}`);
+    const view = model.materialized === 'view';
+    const created = await client.query(`create ${view ? 'view' : 'table'} ${table} as\n${compileModel(model, byName, sourceSchema, schemaOf)}`);
     for (const ddl of constraintsDdl(model, byName, schemaOf)) await client.query(ddl);
-    if (model.description) await client.query(`comment on table ${table} is '${model.description.replaceAll("'", "''")}'`);
-    await client.query(`analyze ${table}`);
+    if (model.description) await client.query(`comment on ${view ? 'view' : 'table'} ${table} is '${model.description.replaceAll("'", "''")}'`);
+    if (!view) await client.query(`analyze ${table}`);
     await client.query('commit');
     return { model: model.name, layer: model.layer, rows: created.rowCount ?? 0, ms: Math.round(performance.now() - started) };
   } catch (err) {

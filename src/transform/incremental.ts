@@ -28,7 +28,7 @@ export const touchedTable = (model: string): string => `pg_temp.${ident(`touched
 
 export interface ModelChange {
   model: string;
-  strategy: 'partitions' | 'whole' | 'skipped';
+  strategy: 'partitions' | 'whole' | 'skipped' | 'view';
   /** Partitions (or rows, for whole models) recomputed. */
   touched: number;
   deleted: number;
@@ -56,6 +56,7 @@ function compileScope(sql: string, model: Model, byName: ReadonlyMap<string, Mod
 /** Empty `touched_<model>` tables (session temporary, dropped at commit) typed like the model's key columns. */
 export async function createTouchedTables(client: Client, models: readonly Model[]): Promise<void> {
   for (const m of models) {
+    if (m.materialized === 'view') continue; // nothing to update: a view reads the updated tables
     // Types from the catalog, so that no model table is locked before the batch reaches it.
     const cols = await Promise.all(touchKey(m).map(async (c) => `${ident(c)} ${await keyType(client, m, c)}`));
     await client.query(`create temp table ${ident(`touched_${m.name}`)} (${cols.join(', ')}) on commit drop`);
@@ -92,6 +93,10 @@ export async function applyModels(client: Client, models: readonly Model[], chan
   const changes: ModelChange[] = [];
   for (const m of models) {
     const started = performance.now();
+    if (m.materialized === 'view') {
+      changes.push({ model: m.name, strategy: 'view', touched: 0, deleted: 0, inserted: 0, ms: 0 });
+      continue;
+    }
     const upstreamChanged = m.sources.some((s) => changedSources.has(s)) || m.refs.some((r) => dirty.has(r));
     if (!upstreamChanged) {
       changes.push({ model: m.name, strategy: 'skipped', touched: 0, deleted: 0, inserted: 0, ms: 0 });

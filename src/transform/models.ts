@@ -18,6 +18,12 @@ export interface Model {
   layer: ModelLayer;
   file: string;
   sql: string;
+  /**
+   * `-- @materialized: view` makes the model a view instead of a table: it is built into the same
+   * build schema and published by the same swap (a view binds its tables by identity, so it follows
+   * them through the rename), and the feed never updates it (it reads the updated tables).
+   */
+  materialized: 'table' | 'view';
   description?: string;
   primaryKey?: string[];
   unique: string[][];
@@ -54,7 +60,7 @@ function bodyOf(sql: string): string {
 
 export function parseModel(file: string, layer: ModelLayer, sql: string): Model {
   const model: Model = {
-    name: path.basename(file, '.sql'), layer, file, sql, unique: [], indexes: [], references: [], directives: [],
+    name: path.basename(file, '.sql'), layer, file, sql, materialized: 'table', unique: [], indexes: [], references: [], directives: [],
     // Dependencies come from the query, not the header: a header's scope query may read the model itself.
     refs: [...new Set([...bodyOf(sql).matchAll(REF)].map((m) => m[1]!))],
     sources: [...new Set([...bodyOf(sql).matchAll(SOURCE)].map((m) => m[1]!))],
@@ -71,6 +77,10 @@ export function parseModel(file: string, layer: ModelLayer, sql: string): Model 
       case 'unique': model.unique.push(list(value)); break;
       case 'index': model.indexes.push(list(value)); break;
       case 'description': model.description = value; break;
+      case 'materialized':
+        if (value !== 'table' && value !== 'view') throw new Error(`${file}: '@materialized: ${value}' must be 'table' or 'view'`);
+        model.materialized = value;
+        break;
       case 'references': {
         const fk = FK.exec(value);
         if (!fk) throw new Error(`${file}: '@references: ${value}' must look like 'col -> model(col)'`);
@@ -85,6 +95,9 @@ export function parseModel(file: string, layer: ModelLayer, sql: string): Model 
         break;
       default: model.directives.push({ key, value });
     }
+  }
+  if (model.materialized === 'view' && (model.primaryKey || model.unique.length || model.indexes.length || model.references.length || model.incremental || model.incrementalWhen)) {
+    throw new Error(`${file}: a view has no keys, indexes or feed directives of its own (declare the indexes its queries need on the tables it reads)`);
   }
   return model;
 }
@@ -115,6 +128,8 @@ export function sortByDependencies(models: Model[]): Model[] {
     for (const r of m.refs) {
       const dep = byName.get(r);
       if (!dep) throw new Error(`${m.file}: ref('${r}') names no model`);
+      // The feed updates tables from tables; a view has no partitions to say what a batch touched.
+      if (dep.materialized === 'view' && m.materialized === 'table') throw new Error(`${m.file}: a table model cannot ref the view '${r}'`);
       visit(dep, [...chain, m.name]);
     }
     state.set(m.name, 'done');

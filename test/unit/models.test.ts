@@ -23,6 +23,17 @@ describe('SQL models', () => {
     assert.deepEqual(m.sources, ['orders']);
   });
 
+  test('@materialized: view makes a view, which has no keys of its own and no table refs it', () => {
+    const v = parseModel('x/v_orders.sql', 'marts', "-- @materialized: view\nselect * from {{ ref('orders_fact') }}");
+    assert.equal(v.materialized, 'view');
+    assert.equal(parseModel('x/t.sql', 'marts', 'select 1').materialized, 'table');
+    assert.throws(() => parseModel('x/v.sql', 'marts', '-- @materialized: view\n-- @primary_key: a\nselect 1 as a'), /a view has no keys/);
+    assert.throws(() => parseModel('x/v.sql', 'marts', '-- @materialized: matview\nselect 1'), /must be 'table' or 'view'/);
+    const fact = parseModel('orders_fact.sql', 'warehouse', 'select 1 as a');
+    const onView = parseModel('m.sql', 'marts', "select * from {{ ref('v_orders') }}");
+    assert.throws(() => sortByDependencies([fact, v, onView]), /cannot ref the view 'v_orders'/);
+  });
+
   test('refs compile to the build schema of the referenced layer, sources to the given schema', () => {
     const stg = parseModel('stg_orders.sql', 'staging', "select * from {{ source('orders') }}");
     const fact = parseModel('f.sql', 'warehouse', "select * from {{ ref('stg_orders') }};\n");

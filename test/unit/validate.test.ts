@@ -64,7 +64,14 @@ describe('column checks compiled from the spec', () => {
     const spec = sourceByName('sellers');
     const header = ['seller_state', 'seller_id', 'seller_city', 'seller_zip_code_prefix'];
     const validate = compileRowValidator(spec, mapHeader(spec, header, spec.fileName));
-    assert.equal(validate(['SP', '3442f8959a84dea7ee197c632cb2df15', 'campinas', '13023']), '3442f8959a84dea7ee197c632cb2df15\t13023\tcampinas\tSP');
+    // the Kaggle header lacks the optional seller_effective_from: it loads as null (\N)
+    assert.equal(validate(['SP', '3442f8959a84dea7ee197c632cb2df15', 'campinas', '13023']), '3442f8959a84dea7ee197c632cb2df15\t13023\tcampinas\tSP\t\\N');
+    const withEffective = compileRowValidator(spec, mapHeader(spec, [...header, 'seller_effective_from'], spec.fileName));
+    assert.equal(withEffective(['SP', '3442f8959a84dea7ee197c632cb2df15', 'campinas', '13023', '2017-06-01 00:00:00']), '3442f8959a84dea7ee197c632cb2df15\t13023\tcampinas\tSP\t2017-06-01 00:00:00');
+    assert.deepEqual(
+      (({ column, value }) => ({ column, value }))(withEffective(['SP', '3442f8959a84dea7ee197c632cb2df15', 'campinas', '13023', 'soon']) as { column: string; value: string }),
+      { column: 'seller_effective_from', value: 'soon' },
+    );
     assert.deepEqual(validate(['ZZ', '3442f8959a84dea7ee197c632cb2df15', 'campinas', '1302']), { column: 'seller_zip_code_prefix', value: '1302', reason: 'not a 5-digit zip code prefix' });
   });
 });
@@ -82,6 +89,13 @@ describe('headers', () => {
     assert.throws(() => mapHeader(products, header.slice(1), 'p.csv'), (e: Error) => e instanceof SourceFileError && /missing required column\(s\) 'product_id'/.test(e.message));
     assert.throws(() => mapHeader(products, [...header, 'extra'], 'p.csv'), /unexpected column\(s\) 'extra'/);
     assert.throws(() => mapHeader(products, [...header, 'product_id'], 'p.csv'), /repeats column 'product_id'/);
+  });
+
+  test('an optional column may be absent (-1: read as empty), but not misspelled', () => {
+    const kaggle = header.filter((h) => h !== 'product_effective_from');
+    assert.equal(mapHeader(products, kaggle, 'p.csv').at(-1), -1);
+    assert.equal(mapHeader(products, header, 'p.csv').at(-1), header.length - 1);
+    assert.throws(() => mapHeader(products, [...kaggle, 'product_effective_form'], 'p.csv'), /unexpected column\(s\) 'product_effective_form'/);
   });
 });
 

@@ -4,7 +4,7 @@
 -- @incremental_scope: select s.seller_id from {{ ref('orders_fact') }} i join {{ ref('sellers_dim') }} s using (seller_key) where i.order_id in (select order_id from {{ touched('orders_fact') }})
 -- @incremental_scope: select s.seller_id from {{ ref('orders_fact') }} i join {{ ref('sellers_dim') }} s using (seller_key) where i.order_id in (select order_id from {{ touched('order_fulfillment_fact') }})
 -- @incremental_scope: select seller_id from {{ touched('sellers_dim') }}
--- @description: Per seller (with at least one item sold): orders, items, GMV, average review, delivered orders, on-time rate, average delivery days, late-shipping rate, canceled orders. Rates are fractions 0..1.
+-- @description: Per seller (with at least one item sold; seller_state is the current version's): orders, items, GMV, average review, delivered orders, on-time rate, average delivery days, late-shipping rate, canceled orders. Rates are fractions 0..1.
 -- @test: reconcile(sum(gmv) = sum(item_total) of ref('orders_fact') where is_revenue) name=seller_performance.reconcile.gmv desc="Revenue by seller adds up to the total revenue."
 -- @test: range(on_time_rate between 0 and 1)
 -- @test: range(avg_review_score between 1 and 5)
@@ -112,8 +112,10 @@ final as (
         seller_order_measures.canceled_orders::int as canceled_orders
 
     from seller_items
+    -- the seller as it is today (a seller keeps one row here across its versions)
     inner join sellers
         on sellers.seller_id = seller_items.seller_id
+        and sellers.is_current
     inner join seller_order_measures
         on seller_order_measures.seller_id = seller_items.seller_id
 

@@ -1,22 +1,25 @@
 -- @primary_key: product_id
 -- @index: category_name
 -- @incremental: product_id
--- @incremental_scope: select product_id from {{ changed('products') }}
--- @incremental_scope: select product_id from {{ source('products') }} where product_category_name in (select category_name from {{ touched('stg_category_translation') }})
--- @description: One row per product with category (fallback 'unknown'), English category name (fallback Portuguese) and package volume.
+-- @incremental_scope: select product_id from {{ touched('stg_product_versions') }}
+-- @description: One row per product as it is today (its version with the latest effective time) with category (fallback 'unknown'), English category name (fallback Portuguese) and package volume.
 -- @test: reconcile(count = source('products')) name=stg_products.reconcile.raw desc="Every loaded product reaches staging."
 -- @test: expression(has_category) severity=warn name=stg_products.without_category desc="Products have a category (those without one are shown as 'unknown')."
 -- @test: relationships(category_name -> stg_category_translation(category_name)) severity=warn name=stg_products.category_untranslated desc="Every product category has an English translation (untranslated ones keep the Portuguese name)." where has_category
 
-with products as (
+with versions as (
 
-    select * from {{ source('products') }}
+    select * from {{ ref('stg_product_versions') }}
 
 ),
 
-translation as (
+-- today's product: the version with the latest effective time, which is what raw.products holds
+-- (the category and volume rules live in stg_product_versions, once)
+current_version as (
 
-    select * from {{ ref('stg_category_translation') }}
+    select distinct on (product_id) *
+    from versions
+    order by product_id, effective_from desc
 
 ),
 
@@ -24,39 +27,30 @@ final as (
 
     select
         -- ids
-        products.product_id,
+        product_id,
 
-        -- category: products without one are kept under 'unknown' rather than dropped, so
-        -- their sales still count; categories absent from the translation table keep their
-        -- Portuguese name as English name instead of becoming null.
-        coalesce(products.product_category_name, 'unknown') as category_name,
-        case
-            when products.product_category_name is null then 'unknown'
-            else coalesce(translation.category_name_en, products.product_category_name)
-        end as category_name_en,
-        products.product_category_name is not null as has_category,
-        (products.product_category_name is not null
-            and translation.category_name is null) as is_category_untranslated,
+        -- category ('unknown' when the source has none)
+        category_name,
+        category_name_en,
+        has_category,
+        is_category_untranslated,
 
-        -- listing attributes (source headers were misspelled "lenght"; fixed at ingest)
-        products.product_name_length as name_length,
-        products.product_description_length as description_length,
-        products.product_photos_qty as photos_qty,
+        -- listing attributes
+        name_length,
+        description_length,
+        photos_qty,
 
         -- package dimensions
-        products.product_weight_g as weight_g,
-        products.product_length_cm as length_cm,
-        products.product_height_cm as height_cm,
-        products.product_width_cm as width_cm,
-        -- null when any dimension is missing: a partial volume would be wrong, not just less precise
-        (products.product_length_cm::bigint * products.product_height_cm * products.product_width_cm) as volume_cm3,
+        weight_g,
+        length_cm,
+        height_cm,
+        width_cm,
+        volume_cm3,
 
         -- lineage
-        products._line as source_line
+        source_line
 
-    from products
-    left join translation
-        on translation.category_name = products.product_category_name
+    from current_version
 
 )
 

@@ -1,12 +1,14 @@
 -- @primary_key: order_key
 -- @unique: order_id
 -- @references: customer_key -> customers_dim(customer_key)
+-- @references: person_key -> people_dim(person_key)
 -- @references: purchase_date_key -> time_dim(date_key)
 -- @references: approved_date_key -> time_dim(date_key)
 -- @references: delivered_carrier_date_key -> time_dim(date_key)
 -- @references: delivered_customer_date_key -> time_dim(date_key)
 -- @references: estimated_delivery_date_key -> time_dim(date_key)
 -- @index: customer_key
+-- @index: person_key
 -- @index: purchase_date_key
 -- @index: order_status
 -- @incremental: order_id
@@ -15,10 +17,12 @@
 -- @incremental_scope: select order_id from {{ touched('stg_order_payments') }}
 -- @incremental_scope: select order_id from {{ touched('stg_order_reviews') }}
 -- @incremental_scope: select order_id from {{ ref('stg_orders') }} where customer_id in (select customer_id from {{ touched('customers_dim') }})
+-- @incremental_scope: select o.order_id from {{ ref('stg_orders') }} o join {{ ref('stg_customers') }} c on c.customer_id = o.customer_id where c.customer_unique_id in (select customer_unique_id from {{ touched('people_dim') }})
 -- @description: Accumulating snapshot, grain one order (all orders, with or without items): lifecycle milestones, order totals, kept review score, delivery durations and data-quality flags.
 -- @test: reconcile(count = ref('stg_orders')) name=order_fulfillment_fact.reconcile.orders desc="Every staged order is in the order fact exactly once."
 -- @test: reconcile(sum(order_value) = sum(item_total) of ref('stg_order_items') by order_id) name=order_fulfillment_fact.reconcile.order_totals desc="Each order's total equals the sum of its items (price + freight)."
--- @test: not_null(customer_key) desc="Every order points to its customer."
+-- @test: not_null(customer_key, person_key) desc="Every order points to its customer and the person's address period."
+-- @test: point_in_time(person_key -> people_dim at purchased_at) name=order_fulfillment_fact.person_version_at_purchase desc="Every order points to the person's address period valid at its purchase time."
 -- @test: range(review_score between 1 and 5)
 -- @test: expression(abs(payment_value - order_value) <= 0.01) severity=warn name=order_fulfillment_fact.payments_match_items desc="What the customer paid equals the items plus freight, within 1 cent (interest and vouchers make them differ)." where has_items and has_payments
 -- @test: expression(has_payments) severity=warn name=order_fulfillment_fact.without_payment desc="Every order has a payment."
@@ -57,6 +61,12 @@ time_dim as (
 customers as (
 
     select * from {{ ref('customers_dim') }}
+
+),
+
+people as (
+
+    select * from {{ ref('people_dim') }}
 
 ),
 
@@ -126,6 +136,8 @@ final as (
         order_keys.order_key,
         durations.order_id,
         customers.customer_key,
+        -- the person's address period at the purchase (point in time)
+        people.person_key,
         -- time_dim in its roles: one join per milestone (null when the milestone has not happened)
         purchase_day.date_key as purchase_date_key,
         approved_day.date_key as approved_date_key,
@@ -194,6 +206,10 @@ final as (
     -- nothing enforces them at ingest) leaves the key null instead of silently dropping revenue
     left join customers
         on customers.customer_id = durations.customer_id
+    left join people
+        on people.customer_unique_id = customers.customer_unique_id
+        and durations.purchased_at >= people.valid_from
+        and (durations.purchased_at < people.valid_to or people.valid_to is null)
     left join items_per_order
         on items_per_order.order_id = durations.order_id
     left join payments_per_order

@@ -1,0 +1,217 @@
+/**
+ * Dimension history (type 2, docs/data-model.md#history): on the trap fixture, corrections sent as
+ * feed batches version the sellers and products, the person dimension follows a person's
+ * addresses, facts point to the version valid at the purchase, and the in-place updates equal a
+ * rebuild. On the feed fixture, the simulator's corrections replay to the same versions as a rebuild.
+ */
+import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import fs from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { sealBatch } from '../src/feed/corrections.ts';
+import type { Context } from '../src/pipeline/context.ts';
+import { incrementalStep, simulateStep } from '../src/pipeline/feed.ts';
+import { runPipeline } from '../src/pipeline/run.ts';
+import { audited, checkStep } from '../src/pipeline/steps.ts';
+import { verifyStep } from '../src/pipeline/verify.ts';
+import { writeFeedFixture } from './fixtures/feed.ts';
+import { TRAP_FILES, writeTrapFixture } from './fixtures/traps.ts';
+import { openTestWarehouse, type TestWarehouse } from './helpers/db.ts';
+
+const E1 = 'e0000000000000000000000000000001';
+const B1 = 'b0000000000000000000000000000001';
+const B2 = 'b0000000000000000000000000000002';
+const D1 = 'd0000000000000000000000000000001';
+
+/** The person d1 orders three times from three addresses: SP (a1), RJ (a2), MG (a5). */
+const CUSTOMERS = TRAP_FILES['olist_customers_dataset.csv']!
+  .replace('c0000000000000000000000000000002,d0000000000000000000000000000001,"01001",sao paulo,SP', 'c0000000000000000000000000000002,d0000000000000000000000000000001,"20000",rio de janeiro,RJ')
+  .replace('c0000000000000000000000000000005,d0000000000000000000000000000005,"20000",rio de janeiro,RJ', 'c0000000000000000000000000000005,d0000000000000000000000000000001,"30000",belo horizonte,MG');
+
+const SELLERS_HEADER = '"seller_id","seller_zip_code_prefix","seller_city","seller_state","seller_effective_from"';
+const PRODUCTS_HEADER = '"product_id","product_category_name","product_name_lenght","product_description_lenght","product_photos_qty","product_weight_g","product_length_cm","product_height_cm","product_width_cm","product_effective_from"';
+
+describe('dimension history: corrections through the feed, point-in-time facts', () => {
+  let wh: TestWarehouse;
+  let ctx: Context;
+  let landingDir: string;
+  const q = async <T = Record<string, unknown>>(sql: string, params: unknown[] = []) => (await ctx.db.pool.query(sql, params)).rows as T[];
+
+  /** One correction batch, sealed and applied like any batch of the feed. */
+  async function sendCorrection(name: string, files: Record<string, string[]>) {
+    const dir = path.join(landingDir, `correction-${name}`);
+    await fs.mkdir(dir);
+    for (const [file, lines] of Object.entries(files)) await fs.writeFile(path.join(dir, file), lines.join('\n') + '\n');
+    await sealBatch(dir);
+    const { result } = await audited(ctx, 'run --incremental', landingDir, (runId) => incrementalStep(ctx, runId, { landingDir }));
+    assert.deepEqual(result.applied.map((b) => b.batchId), [`correction-${name}`]);
+  }
+
+  const sellerVersions = () => q<{ version: number; valid_from: string; valid_to: string | null; is_current: boolean; state: string; seller_key: string }>(
+    `select version, to_char(valid_from, 'YYYY-MM-DD HH24:MI') as valid_from, to_char(valid_to, 'YYYY-MM-DD HH24:MI') as valid_to, is_current, state, seller_key::text
+       from warehouse.sellers_dim where seller_id = $1 order by version`, [E1]);
+  /** The seller state each of e1's sales points to (through the fact's seller_key). */
+  const saleStates = () => q<{ sale: string; state: string }>(
+    `select f.order_id || '/' || f.order_item_id as sale, s.state from warehouse.orders_fact f join warehouse.sellers_dim s using (seller_key)
+      where s.seller_id = $1 order by f.purchased_at, f.order_item_id`, [E1]);
+  const gmvByState = (mart: string) => q<{ seller_state: string; gmv: string }>(`select seller_state, gmv::text from marts.${mart} order by seller_state`);
+
+  before(async () => {
+    wh = await openTestWarehouse('history');
+    ctx = wh.ctx;
+    landingDir = await fs.mkdtemp(path.join(tmpdir(), 'olist-landing-history-'));
+    await runPipeline(ctx, await writeTrapFixture({ 'olist_customers_dataset.csv': CUSTOMERS }));
+  });
+  after(async () => {
+    await wh?.close();
+    rmSync(landingDir, { recursive: true, force: true });
+  });
+
+  test('a full load has one version per seller and product, valid since the beginning and current', async () => {
+    assert.deepEqual(await q('select count(*)::int as n, count(*) filter (where version = 1 and is_current and valid_to is null)::int as v1 from warehouse.sellers_dim'), [{ n: 2, v1: 2 }]);
+    assert.deepEqual(await q('select count(*)::int as n, count(*) filter (where version = 1 and is_current and valid_to is null)::int as v1 from warehouse.products_dim'), [{ n: 3, v1: 3 }]);
+    assert.deepEqual(await q(`select min(valid_from)::text as f, max(valid_from)::text as l from warehouse.sellers_dim`), [{ f: '1900-01-01 00:00:00', l: '1900-01-01 00:00:00' }]);
+  });
+
+  test('a person with three addresses has three address periods, and each order points to the one of its time', async () => {
+    const periods = await q(
+      `select version, valid_from::text, valid_to::text, is_current, state, orders from warehouse.people_dim where customer_unique_id = $1 order by version`, [D1]);
+    assert.deepEqual(periods, [
+      { version: 1, valid_from: '2017-01-05 10:00:00', valid_to: '2017-01-05 22:30:00', is_current: false, state: 'SP', orders: 1 },
+      { version: 2, valid_from: '2017-01-05 22:30:00', valid_to: '2017-01-06 15:00:00', is_current: false, state: 'RJ', orders: 1 },
+      { version: 3, valid_from: '2017-01-06 15:00:00', valid_to: null, is_current: true, state: 'MG', orders: 1 },
+    ]);
+    const orders = await q(
+      `select o.order_id, p.version, p.state from warehouse.order_fulfillment_fact o join warehouse.people_dim p using (person_key)
+        where p.customer_unique_id = $1 order by o.purchased_at`, [D1]);
+    assert.deepEqual(orders, [
+      { order_id: 'a0000000000000000000000000000001', version: 1, state: 'SP' },
+      { order_id: 'a0000000000000000000000000000002', version: 2, state: 'RJ' },
+      { order_id: 'a0000000000000000000000000000005', version: 3, state: 'MG' },
+    ]);
+  });
+
+  test('a seller moving between two sales: each sale is attributed to the state of its time', async () => {
+    assert.deepEqual(await saleStates(), [
+      { sale: 'a0000000000000000000000000000001/1', state: 'MG' },
+      { sale: 'a0000000000000000000000000000003/1', state: 'MG' },
+      { sale: 'a0000000000000000000000000000005/1', state: 'MG' },
+    ]);
+    // e1 moves from Belo Horizonte to Rio on 2017-01-06: a1 was sold before, a3 and a5 after
+    await sendCorrection('seller-move', { 'olist_sellers_dataset.csv': [SELLERS_HEADER, `${E1},"20000",rio de janeiro,RJ,2017-01-06 00:00:00`] });
+    assert.deepEqual(await sellerVersions(), [
+      { version: 1, valid_from: '1900-01-01 00:00', valid_to: '2017-01-06 00:00', is_current: false, state: 'MG', seller_key: (await sellerVersions())[0]!.seller_key },
+      { version: 2, valid_from: '2017-01-06 00:00', valid_to: null, is_current: true, state: 'RJ', seller_key: (await sellerVersions())[1]!.seller_key },
+    ]);
+    assert.deepEqual(await saleStates(), [
+      { sale: 'a0000000000000000000000000000001/1', state: 'MG' },
+      { sale: 'a0000000000000000000000000000003/1', state: 'RJ' },
+      { sale: 'a0000000000000000000000000000005/1', state: 'RJ' },
+    ]);
+    // revenue (a3 is canceled): a1 110.00 stays in MG at the time of the sale; today all of it is in RJ
+    assert.deepEqual(await gmvByState('revenue_by_seller_state'), [{ seller_state: 'MG', gmv: '110.00' }, { seller_state: 'RJ', gmv: '220.00' }, { seller_state: 'SP', gmv: '92.75' }]);
+    assert.deepEqual(await gmvByState('revenue_by_seller_state_as_of_today'), [{ seller_state: 'RJ', gmv: '330.00' }, { seller_state: 'SP', gmv: '92.75' }]);
+    // the current state is the new one in raw and in the seller mart
+    assert.deepEqual(await q('select seller_state from raw.sellers where seller_id = $1', [E1]), [{ seller_state: 'RJ' }]);
+    assert.deepEqual(await q('select seller_state from marts.seller_performance where seller_id = $1', [E1]), [{ seller_state: 'RJ' }]);
+  });
+
+  test('a late correction (effective before a version already recorded) splits the history before it', async () => {
+    const [, moved] = await sellerVersions();
+    // received after the move, effective on 2017-01-05 05:00: e1 was in Sao Paulo from then until the move
+    await sendCorrection('seller-late', { 'olist_sellers_dataset.csv': [SELLERS_HEADER, `${E1},"01001",sao paulo,SP,2017-01-05 05:00:00`] });
+    const versions = await sellerVersions();
+    assert.deepEqual(versions.map(({ seller_key: _, ...v }) => v), [
+      { version: 1, valid_from: '1900-01-01 00:00', valid_to: '2017-01-05 05:00', is_current: false, state: 'MG' },
+      { version: 2, valid_from: '2017-01-05 05:00', valid_to: '2017-01-06 00:00', is_current: false, state: 'SP' },
+      { version: 3, valid_from: '2017-01-06 00:00', valid_to: null, is_current: true, state: 'RJ' },
+    ]);
+    assert.equal(versions[2]!.seller_key, moved!.seller_key, 'the version after the split keeps its surrogate key');
+    assert.deepEqual((await saleStates()).map((s) => s.state), ['SP', 'RJ', 'RJ']);
+    assert.deepEqual(await gmvByState('revenue_by_seller_state'), [{ seller_state: 'RJ', gmv: '220.00' }, { seller_state: 'SP', gmv: '202.75' }]);
+    // the current state does not go back: the late version is history only
+    assert.deepEqual(await q('select seller_state from raw.sellers where seller_id = $1', [E1]), [{ seller_state: 'RJ' }]);
+    assert.deepEqual(await q('select count(*)::int as n from raw.sellers_versions where seller_id = $1', [E1]), [{ n: 3 }]);
+  });
+
+  test('type 1 columns overwrite every version without adding one; a category is type 2', async () => {
+    await sendCorrection('products', {
+      'olist_products_dataset.csv': [
+        PRODUCTS_HEADER,
+        // b1: weight corrected from 225 g (type 1); b2 gets a category from 2017-01-06 (type 2)
+        `${B1},perfumaria,40,287,1,250,16,10,14,2017-01-06 00:00:00`,
+        `${B2},perfumaria,,,,300,20,10,10,2017-01-06 00:00:00`,
+      ],
+    });
+    assert.deepEqual(await q(`select version, category_name, weight_g, is_current from warehouse.products_dim where product_id = $1`, [B1]), [
+      { version: 1, category_name: 'perfumaria', weight_g: 250, is_current: true },
+    ]);
+    assert.deepEqual(await q(`select version, category_name, weight_g, valid_to::text from warehouse.products_dim where product_id = $1 order by version`, [B2]), [
+      { version: 1, category_name: 'unknown', weight_g: 300, valid_to: '2017-01-06 00:00:00' },
+      { version: 2, category_name: 'perfumaria', weight_g: 300, valid_to: null },
+    ]);
+    // b2 was sold once, on 2017-01-05 (a2): its revenue stays under 'unknown' at the time of the sale
+    assert.deepEqual(await q(`select category_name, gmv::text from marts.revenue_by_category order by category_name`), [
+      { category_name: 'pc_gamer', gmv: '55.75' }, { category_name: 'perfumaria', gmv: '330.00' }, { category_name: 'unknown', gmv: '37.00' },
+    ]);
+  });
+
+  test('the type 2 invariants are checked by the gate, and the in-place history equals a rebuild from the same batches', async () => {
+    const checks = await q<{ check_name: string; status: string }>(
+      `select distinct on (check_name) check_name, status from audit.quality_results
+        where check_name like '%.history.%' or check_name like '%version_at_purchase' order by check_name, run_id desc`);
+    assert.deepEqual(checks.map((c) => c.check_name), [
+      'order_fulfillment_fact.person_version_at_purchase', 'orders_fact.person_version_at_purchase', 'orders_fact.product_version_at_purchase',
+      'orders_fact.seller_version_at_purchase', 'people_dim.history.no_overlap', 'people_dim.history.one_current',
+      'products_dim.history.no_overlap', 'products_dim.history.one_current', 'sellers_dim.history.no_overlap', 'sellers_dim.history.one_current',
+    ]);
+    assert.ok(checks.every((c) => c.status === 'pass'), JSON.stringify(checks));
+    const { result } = await audited(ctx, 'verify', null, (runId) => verifyStep(ctx, runId));
+    assert.deepEqual(result.tables.filter((t) => !t.equal).map((t) => t.table), []);
+    assert.ok(result.tables.some((t) => t.table === 'warehouse.sellers_dim' && t.publishedRows === 4));
+  });
+
+  test('the gate refuses a batch whose history breaks an invariant', async () => {
+    // two current versions of one seller, as a broken in-place update would leave them
+    await ctx.db.pool.query(`update warehouse.sellers_dim set is_current = true where seller_id = $1 and version = 1`, [E1]);
+    const outcome = await audited(ctx, 'check', null, (runId) => checkStep(ctx, runId, false));
+    assert.equal(outcome.result.passed, false);
+    assert.ok(outcome.result.failedErrors.some((e: string) => e.startsWith('sellers_dim.history.one_current')), outcome.result.failedErrors.join('; '));
+  });
+});
+
+describe('dimension history: the simulator\'s corrections replay to the versions a rebuild gives', () => {
+  let wh: TestWarehouse;
+  let landingDir: string;
+  let dataDir: string;
+
+  before(async () => {
+    wh = await openTestWarehouse('history_feed');
+    dataDir = await writeFeedFixture();
+    landingDir = await fs.mkdtemp(path.join(tmpdir(), 'olist-landing-history-feed-'));
+  });
+  after(async () => {
+    await wh?.close();
+    rmSync(landingDir, { recursive: true, force: true });
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  test('corrections are sent, versions open and close batch by batch, and equal a rebuild from the same raw history', async () => {
+    const ctx = wh.ctx;
+    const sim = await simulateStep(ctx, { dataDir, landingDir, granularity: 'day', seed: 3, faults: [], corrections: { sellerMoves: 2, lateOfMoves: 2, categories: 1, weights: 3 } });
+    assert.ok(sim.corrections >= 3, `corrections sent: ${sim.corrections}`);
+    const { result } = await audited(ctx, 'run --incremental', landingDir, (runId) => incrementalStep(ctx, runId, { landingDir }));
+    assert.equal(result.pending.length, 0);
+    const q = async (sql: string) => (await ctx.db.pool.query(sql)).rows;
+    const [history] = await q(`select
+        (select count(*)::int from warehouse.sellers_dim where version = 2) as sellers_moved,
+        (select count(*)::int from warehouse.sellers_dim where version = 3) as sellers_split_late,
+        (select count(*)::int from warehouse.products_dim where version = 2) as products_recategorised,
+        (select count(*)::int from raw.products_versions v join raw.products p using (product_id) where v.product_weight_g <> p.product_weight_g) as weights_corrected`);
+    assert.ok(history.sellers_moved >= 1 && history.sellers_split_late >= 1 && history.products_recategorised >= 1 && history.weights_corrected >= 1, JSON.stringify(history));
+    const { result: verify } = await audited(ctx, 'verify', null, (runId) => verifyStep(ctx, runId));
+    assert.deepEqual(verify.tables.filter((t) => !t.equal).map((t) => t.table), []);
+  });
+});
