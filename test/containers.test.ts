@@ -13,6 +13,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -120,23 +121,27 @@ describe('container definitions (static checks)', () => {
 const unavailable = podmanUnavailable();
 if (unavailable) process.stderr.write(`containers.test.ts: SKIPPING the stack test: ${unavailable}\n`);
 
-describe('the stack on podman: PostgreSQL + the pipeline', { skip: unavailable, timeout: 30 * 60_000 }, () => {
+describe('the stack on podman: PostgreSQL, the pipeline, Airflow', { skip: unavailable, timeout: 30 * 60_000 }, () => {
   const project = `olist-test-${process.pid}`;
   let work: string;
   let envFile: string;
   let pgPort: number;
   let dataDir: string;
+  let landingDir: string;
   let expected: IndependentFigures;
-  const secrets = { olist: `o${process.pid}x${Date.now()}`, analyst: `a${process.pid}y${Date.now()}` };
+  const secrets = { olist: randomBytes(12).toString('hex'), analyst: randomBytes(12).toString('hex'), airflow: randomBytes(12).toString('hex') };
 
   const compose = (...args: string[]) =>
     run('podman-compose', ['-p', project, '-f', COMPOSE_FILE, '--env-file', envFile, '--profile', 'pipeline', ...args]);
 
   before(async () => {
+    await removeLeftovers();
     work = await fs.mkdtemp(path.join(os.tmpdir(), 'olist-containers-'));
     // Read by the container's user (uid 10001) through the read-only mount.
     await fs.chmod(work, 0o755);
     dataDir = path.join(work, 'data');
+    landingDir = path.join(work, 'landing');
+    await fs.mkdir(landingDir, { mode: 0o755 });
     const gen = await runCli(['generate', '--scale', '0.01', '--seed', '13', '--out', dataDir, '--reference-dir', ''], {});
     assert.equal(gen.code, 0, gen.stderr);
     await fs.chmod(dataDir, 0o755);
@@ -150,7 +155,14 @@ describe('the stack on podman: PostgreSQL + the pipeline', { skip: unavailable, 
       example
         .replace(/^OLIST_DB_PASSWORD=.*$/m, `OLIST_DB_PASSWORD=${secrets.olist}`)
         .replace(/^OLIST_ANALYST_PASSWORD=.*$/m, `OLIST_ANALYST_PASSWORD=${secrets.analyst}`)
+        .replace(/^AIRFLOW_DB_PASSWORD=.*$/m, `AIRFLOW_DB_PASSWORD=${secrets.airflow}`)
+        // A Fernet key is 32 bytes, url-safe base64 with its padding.
+        .replace(/^AIRFLOW_FERNET_KEY=.*$/m, `AIRFLOW_FERNET_KEY=${randomBytes(32).toString('base64url')}=`)
+        .replace(/^AIRFLOW_JWT_SECRET=.*$/m, `AIRFLOW_JWT_SECRET=${randomBytes(32).toString('hex')}`)
+        // Only the run the test triggers: no scheduled run of a daily DAG next to it.
+        .replace(/^AIRFLOW_USE_JOB_SCHEDULE=.*$/m, 'AIRFLOW_USE_JOB_SCHEDULE=false')
         .replace(/^OLIST_DATA_DIR_HOST=.*$/m, `OLIST_DATA_DIR_HOST=${dataDir}`)
+        .replace(/^OLIST_LANDING_DIR_HOST=.*$/m, `OLIST_LANDING_DIR_HOST=${landingDir}`)
         .replace(/^OLIST_PG_HOST_PORT=.*$/m, `OLIST_PG_HOST_PORT=${pgPort}`),
     );
   });
@@ -164,10 +176,10 @@ describe('the stack on podman: PostgreSQL + the pipeline', { skip: unavailable, 
   });
 
   test('the stand-in base images build (cached: seconds when nothing changed)', async () => {
-    const r = await run('bash', ['deploy/standins/build.sh']);
+    const r = await run('bash', ['deploy/standins/build.sh', '--airflow']);
     assert.equal(r.code, 0, tail(r));
     const images = await run('podman', ['images', '--format', '{{.Repository}}:{{.Tag}}']);
-    for (const want of ['docker.io/library/node:', 'docker.io/library/postgres:']) assert.ok(images.stdout.includes(want), `${want} image exists:\n${images.stdout}`);
+    for (const want of ['docker.io/library/node:', 'docker.io/library/postgres:', 'docker.io/apache/airflow:']) assert.ok(images.stdout.includes(want), `${want} image exists:\n${images.stdout}`);
   });
 
   test('the app image builds from deploy/Dockerfile and runs the CLI as a non-root user', async () => {
@@ -187,7 +199,7 @@ describe('the stack on podman: PostgreSQL + the pipeline', { skip: unavailable, 
     assert.equal(up.code, 0, tail(up, 80));
     const out = `${up.stdout}\n${up.stderr}`;
     assert.match(out, /quality gate passed \(\d+ checks, \d+ warnings\); published raw, staging, warehouse, marts/);
-    assert.match(out, /10-olist-roles\.sh: roles olist, olist_analyst, airflow, superset created/);
+    assert.match(out, /10-olist-roles\.sh: roles olist, olist_reader, olist_analyst, airflow, superset created/);
   });
 
   test('the published marts, read through PostgreSQL after a restart, agree with the CSVs', async () => {
@@ -238,6 +250,96 @@ describe('the stack on podman: PostgreSQL + the pipeline', { skip: unavailable, 
     assert.equal(await marts(), before);
   });
 
+  test('Airflow 3: metadata in PostgreSQL, the four services healthy, our DAGs registered, a DAG run calls the CLI and publishes', async () => {
+    const build = await compose('build', 'airflow-init');
+    assert.equal(build.code, 0, tail(build));
+    const services = ['airflow-apiserver', 'airflow-scheduler', 'airflow-dag-processor', 'airflow-triggerer'];
+    // airflow-init (db migrate) first, then the services that depend on its success. Started one
+    // level at a time (--no-deps): podman 4.3 cannot start a container whose --requires dependency
+    // has one of its own ("generating dependency graph ... not found in input list"); Docker
+    // Compose and newer podman follow depends_on by themselves.
+    const init = await compose('up', '-d', '--no-deps', 'airflow-init');
+    assert.equal(init.code, 0, tail(init));
+    const exit = await run('podman', ['wait', `${project}_airflow-init_1`]);
+    assert.equal(exit.stdout.trim(), '0', `airflow-init: ${tail(await run('podman', ['logs', '--tail', '30', `${project}_airflow-init_1`]))}`);
+    const up = await compose('up', '-d', '--no-deps', ...services);
+    assert.equal(up.code, 0, tail(up));
+    phase('airflow: metadata migrated, services started');
+    // Each service's own compose healthcheck, run until it passes (podman does not schedule them here).
+    for (const s of services) await healthy(`${project}_${s}_1`);
+    phase('airflow: services healthy');
+
+    // The DAG processor parsed every DAG file of airflow/dags into Airflow's metadata database.
+    const declared = new Set<string>();
+    for (const f of await fs.readdir(projectPath('airflow', 'dags'))) {
+      if (!f.endsWith('.py')) continue;
+      for (const m of (await fs.readFile(projectPath('airflow', 'dags', f), 'utf8')).matchAll(/dag_id\s*=\s*"([\w.-]+)"/g)) declared.add(m[1]!);
+    }
+    assert.ok(declared.size > 0, 'the DAG files declare dag ids');
+    const meta = `postgres://airflow:${secrets.airflow}@127.0.0.1:${pgPort}/airflow`;
+    const registered = await until(async () => {
+      const c = await connectWhenReady(meta);
+      try {
+        const ids = new Set((await c.query<{ dag_id: string }>('select dag_id from dag')).rows.map((r) => r.dag_id));
+        return [...declared].every((d) => ids.has(d)) ? ids : undefined;
+      } finally {
+        await c.end();
+      }
+    }, 180);
+    for (const d of declared) assert.ok(registered.has(d), `DAG ${d} registered`);
+    phase('airflow: DAGs registered');
+
+    // One run of the full-load DAG: the scheduler's LocalExecutor runs each task, which calls the
+    // CLI inside the Airflow image against the stack's warehouse.
+    const dag = ['olist_full_refresh', 'olist_warehouse'].find((d) => declared.has(d));
+    assert.ok(dag, `a full-load DAG among ${[...declared].join(', ')}`);
+    const scheduler = `${project}_airflow-scheduler_1`;
+    for (const cmd of [['dags', 'unpause', dag], ['dags', 'trigger', dag]]) {
+      const r = await run('podman', ['exec', scheduler, 'airflow', ...cmd]);
+      assert.equal(r.code, 0, tail(r));
+    }
+    const state = await until(async () => {
+      const c = await connectWhenReady(meta);
+      try {
+        const { rows } = await c.query<{ state: string; n: number }>('select min(state) state, count(*)::int n from dag_run where dag_id = $1', [dag]);
+        // Exactly the triggered run (the test's env turns the scheduler's own runs off).
+        assert.ok(rows[0]!.n <= 1, `one DAG run, not ${rows[0]!.n}`);
+        return rows[0]!.n === 1 && ['success', 'failed'].includes(rows[0]!.state) ? rows[0]!.state : undefined;
+      } finally {
+        await c.end();
+      }
+    }, 600);
+    const tasks = await (async () => {
+      const c = await connectWhenReady(meta);
+      try {
+        return (await c.query<{ task_id: string; state: string }>('select task_id, state from task_instance where dag_id = $1 order by task_id', [dag])).rows;
+      } finally {
+        await c.end();
+      }
+    })();
+    phase(`airflow: DAG run ${dag} ${state}`);
+    assert.equal(state, 'success', `DAG run ${dag}: ${state}; tasks ${JSON.stringify(tasks)}`);
+    assert.ok(tasks.length >= 5 && tasks.every((t) => t.state === 'success'), JSON.stringify(tasks));
+    // The tasks' CLI runs are in the warehouse's audit trail, as a second publication.
+    const c = await connectWhenReady(`postgres://olist:${secrets.olist}@127.0.0.1:${pgPort}/olist`);
+    try {
+      const { rows } = await c.query<{ n: number }>('select count(*)::int n from audit.publications');
+      assert.equal(rows[0]!.n, 2);
+    } finally {
+      await c.end();
+    }
+  });
+
+  /** Runs a container's healthcheck until it passes (at most 5 minutes). */
+  async function healthy(container: string): Promise<void> {
+    let last: Run | undefined;
+    const ok = await until(async () => {
+      last = await run('podman', ['healthcheck', 'run', container]);
+      return last.code === 0 ? true : undefined;
+    }, 300).catch(() => false);
+    assert.ok(ok, `${container} never became healthy: ${last ? tail(last) : ''}\n${tail(await run('podman', ['logs', '--tail', '40', container]))}`);
+  }
+
   /** A fingerprint of the published marts and the publications (what readers see). */
   async function marts(): Promise<string> {
     const client = await connectWhenReady(`postgres://olist:${secrets.olist}@127.0.0.1:${pgPort}/olist`);
@@ -260,6 +362,48 @@ describe('the stack on podman: PostgreSQL + the pipeline', { skip: unavailable, 
     assert.ok(!vols.stdout.split('\n').some((v) => v.startsWith(`${project}_`)), `volumes left: ${vols.stdout}`);
   });
 });
+
+/**
+ * Containers and volumes of earlier runs of this test whose process is gone (killed before its
+ * teardown): they live in the shared cache's storage and would pile up.
+ */
+async function removeLeftovers(): Promise<void> {
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const dead = (name: string) => {
+    const m = /^olist-test-(\d+)(_|$)/.exec(name);
+    return m !== null && !alive(Number(m[1]));
+  };
+  const containers = (await run('podman', ['ps', '-a', '--format', '{{.Names}}'])).stdout.split('\n').filter(dead);
+  if (containers.length) await run('podman', ['rm', '-f', ...containers]);
+  const volumes = (await run('podman', ['volume', 'ls', '--format', '{{.Name}}'])).stdout.split('\n').filter(dead);
+  if (volumes.length) await run('podman', ['volume', 'rm', '-f', ...volumes]);
+  const networks = (await run('podman', ['network', 'ls', '--format', '{{.Name}}'])).stdout.split('\n').filter(dead);
+  if (networks.length) await run('podman', ['network', 'rm', '-f', ...networks]);
+}
+
+const started = Date.now();
+/** Where the time goes (a cold run is dominated by image builds, a warm one by Airflow's start). */
+function phase(what: string): void {
+  process.stderr.write(`containers.test.ts: ${what} at ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
+}
+
+/** Polls `probe` every second until it returns a value, for at most `seconds`. */
+async function until<T>(probe: () => Promise<T | undefined>, seconds: number): Promise<T> {
+  const deadline = Date.now() + seconds * 1000;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`gave up after ${seconds} s`);
+    await sleep(1000);
+  }
+}
 
 /** Connects once PostgreSQL accepts connections (podman runs no healthchecks without systemd). */
 async function connectWhenReady(url: string): Promise<pg.Client> {

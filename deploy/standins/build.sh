@@ -5,13 +5,17 @@
 #   localhost/olist-standin/debian:bookworm   debootstrap --variant=minbase bookworm + podman import
 #   docker.io/library/node:<NODE_TAG>         that + this machine's Node.js binary and npm
 #   docker.io/library/postgres:<PG_TAG>       that + Debian's postgresql-15, official entrypoint contract
+#   docker.io/apache/airflow:<AIRFLOW_TAG>    that + Debian's Python + Airflow from PyPI (our lock)
+#                                             (only with --airflow: about 2 more minutes cold)
 # Each image carries a label with a hash of what it was built from and is rebuilt only when that
 # changes; images live in podman's storage under OLIST_CACHE_DIR (deploy/podman/env.sh), so a warm
 # run, from any clone, takes a second. Cold: about 2 min for the base, 1 min for the others.
 #
 # Where a registry is reachable, do not run this: `podman pull` / `docker pull` the official images.
-# Usage: deploy/standins/build.sh            (needs scripts/setup-containers.sh first; root)
+# Usage: deploy/standins/build.sh [--airflow]   (needs scripts/setup-containers.sh first; root)
 set -euo pipefail
+WITH_AIRFLOW=0
+[[ "${1:-}" == "--airflow" ]] && WITH_AIRFLOW=1
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
 source "$ROOT/deploy/podman/env.sh"
@@ -19,7 +23,8 @@ source "$ROOT/deploy/podman/env.sh"
 # The official tags deploy/ pins, read from the files that pin them (one place each).
 NODE_TAG="$(sed -n 's|^ARG NODE_IMAGE=docker.io/library/node:||p' "$ROOT/deploy/Dockerfile")"
 POSTGRES_TAG="$(sed -n 's|^ *image: docker.io/library/postgres:||p' "$ROOT/deploy/compose.yaml" | head -1)"
-[[ -n "$NODE_TAG" && -n "$POSTGRES_TAG" ]] || { echo "standins: cannot read the pinned tags from deploy/" >&2; exit 1; }
+AIRFLOW_TAG="$(sed -n 's|^ARG AIRFLOW_IMAGE=docker.io/apache/airflow:||p' "$ROOT/deploy/airflow/Dockerfile")"
+[[ -n "$NODE_TAG" && -n "$POSTGRES_TAG" && -n "$AIRFLOW_TAG" ]] || { echo "standins: cannot read the pinned tags from deploy/" >&2; exit 1; }
 BASE_IMAGE=localhost/olist-standin/debian:bookworm
 MIRROR="${OLIST_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 LABEL=org.olist.standin-key
@@ -76,4 +81,20 @@ if [[ "$(key_of "docker.io/library/postgres:$POSTGRES_TAG")" != "$pg_key" ]]; th
   podman build -q --build-arg "BASE=$BASE_IMAGE" --label "$LABEL=$pg_key" \
     -f "$HERE/postgres.Dockerfile" -t "docker.io/library/postgres:$POSTGRES_TAG" "$HERE" >/dev/null
   log "postgres:$POSTGRES_TAG stand-in (Debian postgresql-15) in $(( $(date +%s) - start )) s"
+fi
+
+# 4. Airflow (optional): Python and Airflow from PyPI under the project's own lock.
+if [[ $WITH_AIRFLOW -eq 1 ]]; then
+  CA="${NODE_EXTRA_CA_CERTS:-/etc/ssl/certs/ca-certificates.crt}"
+  af_key="$( { echo "$base_id"; cat "$HERE/airflow.Dockerfile" "$HERE/airflow-entrypoint.sh" "$ROOT/requirements/airflow.txt" "$ROOT/requirements/constraints.txt" "$CA"; } | sha256sum | cut -c1-16)"
+  if [[ "$(key_of "docker.io/apache/airflow:$AIRFLOW_TAG")" != "$af_key" ]]; then
+    start=$(date +%s)
+    ctx="$(mktemp -d)"
+    cp "$HERE/airflow-entrypoint.sh" "$ROOT/requirements/airflow.txt" "$ROOT/requirements/constraints.txt" "$ctx/"
+    cp "$CA" "$ctx/ca-certificates.crt"
+    podman build -q --build-arg "BASE=$BASE_IMAGE" --label "$LABEL=$af_key" \
+      -f "$HERE/airflow.Dockerfile" -t "docker.io/apache/airflow:$AIRFLOW_TAG" "$ctx" >/dev/null
+    rm -rf "$ctx"
+    log "apache/airflow:$AIRFLOW_TAG stand-in (Debian Python + Airflow from PyPI) in $(( $(date +%s) - start )) s"
+  fi
 fi

@@ -3,7 +3,9 @@
 # once, on an empty data directory). Creates one role and database per tenant, each with its own
 # password from deploy/.env:
 #   olist          owns database olist: the pipeline (creates and swaps the schemas it publishes)
-#   olist_analyst  SELECT only on what olist creates (Superset, Metabase, analysts)
+#   olist_reader   group role without login holding the read privileges (the same group the CLI
+#                  manages on a server where it may create roles: docs/serving.md)
+#   olist_analyst  login, member of olist_reader, read-only (Superset, Metabase, analysts)
 #   airflow        owns database airflow (Airflow's metadata)
 #   superset       owns database superset (Superset's metadata)
 #   metabase       owns database metabase, only when METABASE_DB_PASSWORD is set
@@ -26,17 +28,21 @@ owner_db airflow "$AIRFLOW_DB_PASSWORD" airflow
 owner_db superset "$SUPERSET_DB_PASSWORD" superset
 if [[ -n "${METABASE_DB_PASSWORD:-}" ]]; then owner_db metabase "$METABASE_DB_PASSWORD" metabase; fi
 
-# The analyst role reads what the pipeline publishes. The publish swaps whole schemas (build
-# schemas renamed into place), so grants on today's objects would vanish with the next run:
-# default privileges attach them to every schema and table the olist role creates from now on.
+# The analyst reads what the pipeline publishes. The publish swaps whole schemas (build schemas
+# renamed into place), so grants on today's objects would vanish with the next run: default
+# privileges attach them to every schema and table the olist role creates from now on. They are
+# broader than the CLI's own per-schema grants (warehouse and marts only): raw, staging and audit
+# are readable too (docs/deployment.md says so).
 sql --dbname olist -v pw="$OLIST_ANALYST_PASSWORD" <<'SQL'
-CREATE ROLE olist_analyst LOGIN PASSWORD :'pw';
-GRANT CONNECT ON DATABASE olist TO olist_analyst;
+CREATE ROLE olist_reader NOLOGIN;
+CREATE ROLE olist_analyst LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD :'pw' IN ROLE olist_reader;
+GRANT CONNECT ON DATABASE olist TO olist_reader;
 REVOKE CREATE ON SCHEMA public FROM PUBLIC;
-ALTER DEFAULT PRIVILEGES FOR ROLE olist GRANT USAGE ON SCHEMAS TO olist_analyst;
-ALTER DEFAULT PRIVILEGES FOR ROLE olist GRANT SELECT ON TABLES TO olist_analyst;
-ALTER DEFAULT PRIVILEGES FOR ROLE olist GRANT SELECT ON SEQUENCES TO olist_analyst;
+ALTER DEFAULT PRIVILEGES FOR ROLE olist GRANT USAGE ON SCHEMAS TO olist_reader;
+ALTER DEFAULT PRIVILEGES FOR ROLE olist GRANT SELECT ON TABLES TO olist_reader;
+ALTER DEFAULT PRIVILEGES FOR ROLE olist GRANT SELECT ON SEQUENCES TO olist_reader;
 ALTER ROLE olist_analyst SET default_transaction_read_only = on;
+ALTER ROLE olist_analyst SET search_path = marts, warehouse;
 ALTER ROLE olist_analyst SET statement_timeout = '5min';
 SQL
-echo "10-olist-roles.sh: roles olist, olist_analyst, airflow, superset created"
+echo "10-olist-roles.sh: roles olist, olist_reader, olist_analyst, airflow, superset created"
