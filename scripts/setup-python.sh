@@ -4,19 +4,25 @@
 # requirements/lock.txt (every package pinned, every file's sha256 checked: --require-hashes).
 # Python 3.11 or later (Airflow 3.3's pins need it); the lock is resolved and verified on 3.11.
 #
-# Idempotent and cheap when nothing changed: a stamp file in .venv records a hash of the
-# requirement files and the interpreter version; when it matches, the script exits at once.
+# The venv (about 600 MB) lives OUTSIDE the checkout, in a cache directory keyed by a hash of the
+# requirement files and the interpreter version, and <project>/.venv is a symbolic link to it: every
+# clone of the same lock shares one install (a fresh clone, CI included, pays seconds, not minutes),
+# and a changed lock gets a new directory (old ones can be deleted at will):
+#   ${OLIST_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/olist-warehouse}/python-<hash>/
+# A checkout whose .venv is a real directory (made before this change) keeps using it.
+#
+# Idempotent and cheap when nothing changed: a stamp file in the venv records that hash; when it
+# matches, the script exits at once.
 #
 # Usage: scripts/setup-python.sh [--force]
 # Env:   PYTHON (interpreter used to create the venv, default python3; needs 3.11-3.13)
-#        OLIST_VENV (venv location, default <project>/.venv)
+#        OLIST_VENV (venv location; no link is made then)
+#        OLIST_CACHE_DIR (the cache directory above)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-VENV="${OLIST_VENV:-$ROOT/.venv}"
 PYTHON="${PYTHON:-python3}"
 REQ="$ROOT/requirements"
-STAMP="$VENV/.olist-requirements.sha256"
 FORCE=0
 [[ "${1:-}" == "--force" ]] && FORCE=1
 
@@ -28,7 +34,21 @@ esac
 
 want="$( { echo "python $py_version"; cat "$REQ/airflow.txt" "$REQ/bench.txt" "$REQ/constraints.txt" "$REQ/lock.txt"; } | sha256sum | cut -d' ' -f1)"
 
+LINK=""
+if [[ -n "${OLIST_VENV:-}" ]]; then
+  VENV="$OLIST_VENV"
+elif [[ -d "$ROOT/.venv" && ! -L "$ROOT/.venv" ]]; then
+  VENV="$ROOT/.venv"
+else
+  VENV="${OLIST_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/olist-warehouse}/python-${want:0:16}"
+  LINK="$ROOT/.venv"
+fi
+STAMP="$VENV/.olist-requirements.sha256"
+# <project>/.venv -> the cached venv (tests, `olist airflow` and the docs use .venv/bin/...).
+link_venv() { if [[ -n "$LINK" ]]; then ln -sfn "$VENV" "$LINK"; fi; }
+
 if [[ $FORCE -eq 0 && -x "$VENV/bin/python" && -f "$STAMP" && "$(cat "$STAMP")" == "$want" ]]; then
+  link_venv
   echo "setup-python: $VENV is up to date"
   exit 0
 fi
@@ -39,6 +59,7 @@ exec 9>"${TMPDIR:-/tmp}/olist-venv-$(echo "$VENV" | sha256sum | cut -c1-12).lock
 flock 9
 # Another process may have finished the job while we waited for the lock.
 if [[ $FORCE -eq 0 && -x "$VENV/bin/python" && -f "$STAMP" && "$(cat "$STAMP")" == "$want" ]]; then
+  link_venv
   echo "setup-python: $VENV is up to date"
   exit 0
 fi
@@ -79,4 +100,5 @@ from airflow.providers.standard.operators.bash import BashOperator
 print("setup-python: airflow", airflow.__version__, "| sqlalchemy", sqlalchemy.__version__, "| pandas", pandas.__version__)
 '
 echo "$want" > "$STAMP"
+link_venv
 echo "setup-python: done in $(( $(date +%s) - start ))s"

@@ -25,11 +25,22 @@ bash scripts/setup-chromium.sh || exit 1
 echo "== container tooling (podman, podman-compose, hadolint, check-jsonschema; deploy/)"
 bash scripts/setup-containers.sh || exit 1
 
+# The Airflow tests (pytest) run beside the Node tests: they share nothing (their own throwaway
+# OLIST_HOME, embedded server, port and AIRFLOW_HOME), and the real-scheduler test spends most of
+# its time waiting for the scheduler, so the two together take little more than the Node tests alone.
+# Their output is kept apart and printed after the Node tests', so neither log is interleaved.
+pytest_log="$(mktemp -t olist-pytest.XXXXXX)"
+echo "== airflow tests (pytest, in the background; output below once the node tests are done)"
+.venv/bin/python -m pytest airflow/tests -q -p no:cacheprovider >"$pytest_log" 2>&1 &
+pytest_pid=$!
+
 status=0
 echo "== node tests"
 node --import tsx --test --test-concurrency=1 --test-reporter=spec test/**/*.test.ts || status=1
 
-echo "== airflow tests"
-.venv/bin/python -m pytest airflow/tests -q -p no:cacheprovider || status=1
+echo "== airflow tests (pytest)"
+wait "$pytest_pid" || status=1
+cat "$pytest_log"
+rm -f "$pytest_log"
 
 exit $status

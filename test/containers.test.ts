@@ -120,6 +120,14 @@ describe('container definitions (static checks)', () => {
 
 const unavailable = podmanUnavailable();
 if (unavailable) process.stderr.write(`containers.test.ts: SKIPPING the stack test: ${unavailable}\n`);
+/**
+ * Airflow's four services in containers (beyond what the deployment issue asks of the suite: the
+ * DAGs themselves run through the real scheduler in airflow/tests/test_scheduler.py) cost about 4
+ * minutes warm and 5 more cold, which the default suite's 30-minute budget cannot carry: opt in with
+ * OLIST_TEST_CONTAINER_AIRFLOW=1 (docs/deployment.md).
+ */
+const withAirflow = process.env.OLIST_TEST_CONTAINER_AIRFLOW === '1';
+const airflowSkip = unavailable || (withAirflow ? false : 'Airflow in containers is opt-in: set OLIST_TEST_CONTAINER_AIRFLOW=1 (about 4 min warm)');
 
 describe('the stack on podman: PostgreSQL, the pipeline, Airflow', { skip: unavailable, timeout: 30 * 60_000 }, () => {
   const project = `olist-test-${process.pid}`;
@@ -176,10 +184,10 @@ describe('the stack on podman: PostgreSQL, the pipeline, Airflow', { skip: unava
   });
 
   test('the stand-in base images build (cached: seconds when nothing changed)', async () => {
-    const r = await run('bash', ['deploy/standins/build.sh', '--airflow']);
+    const r = await run('bash', ['deploy/standins/build.sh', ...(withAirflow ? ['--airflow'] : [])]);
     assert.equal(r.code, 0, tail(r));
     const images = await run('podman', ['images', '--format', '{{.Repository}}:{{.Tag}}']);
-    for (const want of ['docker.io/library/node:', 'docker.io/library/postgres:', 'docker.io/apache/airflow:']) assert.ok(images.stdout.includes(want), `${want} image exists:\n${images.stdout}`);
+    for (const want of ['docker.io/library/node:', 'docker.io/library/postgres:', ...(withAirflow ? ['docker.io/apache/airflow:'] : [])]) assert.ok(images.stdout.includes(want), `${want} image exists:\n${images.stdout}`);
   });
 
   test('the app image builds from deploy/Dockerfile and runs the CLI as a non-root user', async () => {
@@ -250,7 +258,7 @@ describe('the stack on podman: PostgreSQL, the pipeline, Airflow', { skip: unava
     assert.equal(await marts(), before);
   });
 
-  test('Airflow 3: metadata in PostgreSQL, the four services healthy, our DAGs registered, a DAG run calls the CLI and publishes', async () => {
+  test('Airflow 3: metadata in PostgreSQL, the four services healthy, our DAGs registered, a DAG run calls the CLI and publishes', { skip: airflowSkip }, async () => {
     const build = await compose('build', 'airflow-init');
     assert.equal(build.code, 0, tail(build));
     const services = ['airflow-apiserver', 'airflow-scheduler', 'airflow-dag-processor', 'airflow-triggerer'];
