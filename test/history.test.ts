@@ -180,6 +180,28 @@ describe('dimension history: corrections through the feed, point-in-time facts',
     assert.equal(outcome.result.passed, false);
     assert.ok(outcome.result.failedErrors.some((e: string) => e.startsWith('sellers_dim.history.one_current')), outcome.result.failedErrors.join('; '));
   });
+
+  test('the gate fails on an overlapping validity range, a sale pointing to a version not valid at its purchase, and an order pointing to no version', async () => {
+    // e1's first version stretched a day into the next one: two versions valid at once
+    const stretched = await ctx.db.pool.query(`update warehouse.sellers_dim set valid_to = valid_to + interval '1 day' where seller_id = $1 and version = 1`, [E1]);
+    assert.equal(stretched.rowCount, 1);
+    // one of e1's sales pointed to a version of e1 not valid at its purchase time
+    const misplaced = await ctx.db.pool.query(
+      `update warehouse.orders_fact f set seller_key = (select s.seller_key from warehouse.sellers_dim s
+          where s.seller_id = $1 and not (f.purchased_at >= s.valid_from and (s.valid_to is null or f.purchased_at < s.valid_to)) order by s.version limit 1)
+        where (f.order_id, f.order_item_id) = (select f2.order_id, f2.order_item_id from warehouse.orders_fact f2 join warehouse.sellers_dim s2 using (seller_key)
+          where s2.seller_id = $1 order by f2.purchased_at, f2.order_item_id limit 1)`, [E1]);
+    assert.equal(misplaced.rowCount, 1);
+    // an order whose person key is lost: it points to no address period at all
+    const orphan = await ctx.db.pool.query(
+      `update warehouse.order_fulfillment_fact set person_key = null where order_id = (select min(order_id) from warehouse.order_fulfillment_fact where purchased_at is not null)`);
+    assert.equal(orphan.rowCount, 1);
+    const outcome = await audited(ctx, 'check', null, (runId) => checkStep(ctx, runId, false));
+    assert.equal(outcome.result.passed, false);
+    for (const name of ['sellers_dim.history.no_overlap', 'orders_fact.seller_version_at_purchase', 'order_fulfillment_fact.person_version_at_purchase']) {
+      assert.ok(outcome.result.failedErrors.some((e: string) => e.startsWith(name)), `${name} not failed: ${outcome.result.failedErrors.join('; ')}`);
+    }
+  });
 });
 
 describe('dimension history: the simulator\'s corrections replay to the versions a rebuild gives', () => {
