@@ -237,3 +237,43 @@ describe('dimension history: the simulator\'s corrections replay to the versions
     assert.deepEqual(verify.tables.filter((t) => !t.equal).map((t) => t.table), []);
   });
 });
+
+describe('dimension history: orders of one person at the same purchase time', () => {
+  let wh: TestWarehouse;
+  const D3 = 'd0000000000000000000000000000003';
+  before(async () => {
+    wh = await openTestWarehouse('history_ties');
+    // the person d3 orders twice at the same instant, from RJ (c3, order a3) and from AM (c4, order a4)
+    const customers = TRAP_FILES['olist_customers_dataset.csv']!
+      .replace('c0000000000000000000000000000004,d0000000000000000000000000000004,', 'c0000000000000000000000000000004,d0000000000000000000000000000003,');
+    const orders = TRAP_FILES['olist_orders_dataset.csv']!
+      .replace('a0000000000000000000000000000004,c0000000000000000000000000000004,unavailable,2017-01-06 09:00:00,2017-01-06 09:05:00', 'a0000000000000000000000000000004,c0000000000000000000000000000004,unavailable,2017-01-06 08:00:00,2017-01-06 09:05:00');
+    assert.notEqual(customers, TRAP_FILES['olist_customers_dataset.csv']);
+    assert.notEqual(orders, TRAP_FILES['olist_orders_dataset.csv']);
+    await runPipeline(wh.ctx, await writeTrapFixture({ 'olist_customers_dataset.csv': customers, 'olist_orders_dataset.csv': orders }));
+  });
+  after(async () => { await wh?.close(); });
+
+  test('they are one moment: one period with the address of the greatest customer_id, no zero-length period, both orders in it', async () => {
+    const q = async (sql: string, params: unknown[] = []) => (await wh.ctx.db.pool.query(sql, params)).rows;
+    assert.deepEqual(await q(
+      `select version, valid_from::text, valid_to::text, is_current, state, orders from warehouse.people_dim where customer_unique_id = $1 order by version`, [D3]), [
+      { version: 1, valid_from: '2017-01-06 08:00:00', valid_to: null, is_current: true, state: 'AM', orders: 2 },
+    ]);
+    assert.deepEqual(await q(
+      `select o.order_id, p.version from warehouse.order_fulfillment_fact o join warehouse.people_dim p using (person_key)
+        where p.customer_unique_id = $1 order by o.order_id`, [D3]), [
+      { order_id: 'a0000000000000000000000000000003', version: 1 },
+      { order_id: 'a0000000000000000000000000000004', version: 1 },
+    ]);
+    // the order keeps its own address in the order-level customer dimension
+    assert.deepEqual(await q(`select customer_id, state from warehouse.customers_dim where customer_unique_id = $1 order by customer_id`, [D3]), [
+      { customer_id: 'c0000000000000000000000000000003', state: 'RJ' },
+      { customer_id: 'c0000000000000000000000000000004', state: 'AM' },
+    ]);
+    const checks = await q(`select distinct on (check_name) check_name, status from audit.quality_results
+      where check_name like 'people_dim.history.%' or check_name like '%person_version_at_purchase' order by check_name, run_id desc`);
+    assert.equal(checks.length, 4);
+    assert.ok(checks.every((c) => c.status === 'pass'), JSON.stringify(checks));
+  });
+});
