@@ -158,6 +158,23 @@ describe('dimension history: corrections through the feed, point-in-time facts',
     ]);
   });
 
+  test('a type 1 correction received later but dated before an existing version still overwrites every version', async () => {
+    // b2 has two versions (unknown until 2017-01-06, then perfumaria); a weight fix arrives now, dated
+    // 2017-01-03 (same category as then: no new version): the latest received wins, not the latest dated
+    await sendCorrection('products-late-weight', {
+      'olist_products_dataset.csv': [PRODUCTS_HEADER, `${B2},,,,,320,20,10,10,2017-01-03 00:00:00`],
+    });
+    assert.deepEqual(await q(`select version, category_name, weight_g, valid_to::text from warehouse.products_dim where product_id = $1 order by version`, [B2]), [
+      { version: 1, category_name: 'unknown', weight_g: 320, valid_to: '2017-01-06 00:00:00' },
+      { version: 2, category_name: 'perfumaria', weight_g: 320, valid_to: null },
+    ]);
+    // the history records the arrival: the file's version first (0), then each batch in the order applied
+    const arrivals = await q<{ effective: string | null; arrival: number }>(
+      `select product_effective_from::text as effective, _arrival::int as arrival from raw.products_versions where product_id = $1 order by product_effective_from nulls first`, [B2]);
+    assert.deepEqual(arrivals.map((a) => a.effective), [null, '2017-01-03 00:00:00', '2017-01-06 00:00:00']);
+    assert.ok(arrivals[0]!.arrival === 0 && arrivals[2]!.arrival > 0 && arrivals[1]!.arrival > arrivals[2]!.arrival, JSON.stringify(arrivals));
+  });
+
   test('the type 2 invariants are checked by the gate, and the in-place history equals a rebuild from the same batches', async () => {
     const checks = await q<{ check_name: string; status: string }>(
       `select distinct on (check_name) check_name, status from audit.quality_results
