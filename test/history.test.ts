@@ -143,6 +143,23 @@ describe('dimension history: corrections through the feed, point-in-time facts',
     ]);
   });
 
+  test('a type 1 correction received later but dated before an existing version still overwrites every version', async () => {
+    // b2 has two versions (unknown until 2017-01-06, then perfumaria); a weight fix arrives now, dated
+    // 2017-01-03 (same category as then: no new version): the latest received wins, not the latest dated
+    await sendCorrection('products-late-weight', {
+      'olist_products_dataset.csv': [PRODUCTS_HEADER, `${B2},,,,,320,20,10,10,2017-01-03 00:00:00`],
+    });
+    assert.deepEqual(await q(`select version, category_name, weight_g, valid_to::text from warehouse.products_dim where product_id = $1 order by version`, [B2]), [
+      { version: 1, category_name: 'unknown', weight_g: 320, valid_to: '2017-01-06 00:00:00' },
+      { version: 2, category_name: 'perfumaria', weight_g: 320, valid_to: null },
+    ]);
+    // the history records the arrival: the file's version first (0), then each batch in the order applied
+    const arrivals = await q<{ effective: string | null; arrival: number }>(
+      `select product_effective_from::text as effective, _arrival::int as arrival from raw.products_versions where product_id = $1 order by product_effective_from nulls first`, [B2]);
+    assert.deepEqual(arrivals.map((a) => a.effective), [null, '2017-01-03 00:00:00', '2017-01-06 00:00:00']);
+    assert.ok(arrivals[0]!.arrival === 0 && arrivals[2]!.arrival > 0 && arrivals[1]!.arrival > arrivals[2]!.arrival, JSON.stringify(arrivals));
+  });
+
   test('the type 2 invariants are checked by the gate, and the in-place history equals a rebuild from the same batches', async () => {
     const checks = await q<{ check_name: string; status: string }>(
       `select distinct on (check_name) check_name, status from audit.quality_results
@@ -164,6 +181,28 @@ describe('dimension history: corrections through the feed, point-in-time facts',
     const outcome = await audited(ctx, 'check', null, (runId) => checkStep(ctx, runId, false));
     assert.equal(outcome.result.passed, false);
     assert.ok(outcome.result.failedErrors.some((e: string) => e.startsWith('sellers_dim.history.one_current')), outcome.result.failedErrors.join('; '));
+  });
+
+  test('the gate fails on an overlapping validity range, a sale pointing to a version not valid at its purchase, and an order pointing to no version', async () => {
+    // e1's first version stretched a day into the next one: two versions valid at once
+    const stretched = await ctx.db.pool.query(`update warehouse.sellers_dim set valid_to = valid_to + interval '1 day' where seller_id = $1 and version = 1`, [E1]);
+    assert.equal(stretched.rowCount, 1);
+    // one of e1's sales pointed to a version of e1 not valid at its purchase time
+    const misplaced = await ctx.db.pool.query(
+      `update warehouse.orders_fact f set seller_key = (select s.seller_key from warehouse.sellers_dim s
+          where s.seller_id = $1 and not (f.purchased_at >= s.valid_from and (s.valid_to is null or f.purchased_at < s.valid_to)) order by s.version limit 1)
+        where (f.order_id, f.order_item_id) = (select f2.order_id, f2.order_item_id from warehouse.orders_fact f2 join warehouse.sellers_dim s2 using (seller_key)
+          where s2.seller_id = $1 order by f2.purchased_at, f2.order_item_id limit 1)`, [E1]);
+    assert.equal(misplaced.rowCount, 1);
+    // an order whose person key is lost: it points to no address period at all
+    const orphan = await ctx.db.pool.query(
+      `update warehouse.order_fulfillment_fact set person_key = null where order_id = (select min(order_id) from warehouse.order_fulfillment_fact where purchased_at is not null)`);
+    assert.equal(orphan.rowCount, 1);
+    const outcome = await audited(ctx, 'check', null, (runId) => checkStep(ctx, runId, false));
+    assert.equal(outcome.result.passed, false);
+    for (const name of ['sellers_dim.history.no_overlap', 'orders_fact.seller_version_at_purchase', 'order_fulfillment_fact.person_version_at_purchase']) {
+      assert.ok(outcome.result.failedErrors.some((e: string) => e.startsWith(name)), `${name} not failed: ${outcome.result.failedErrors.join('; ')}`);
+    }
   });
 });
 
@@ -198,5 +237,45 @@ describe('dimension history: the simulator\'s corrections replay to the versions
     assert.ok(history.sellers_moved >= 1 && history.sellers_split_late >= 1 && history.products_recategorised >= 1 && history.weights_corrected >= 1, JSON.stringify(history));
     const { result: verify } = await audited(ctx, 'verify', null, (runId) => verifyStep(ctx, runId));
     assert.deepEqual(verify.tables.filter((t) => !t.equal).map((t) => t.table), []);
+  });
+});
+
+describe('dimension history: orders of one person at the same purchase time', () => {
+  let wh: TestWarehouse;
+  const D3 = 'd0000000000000000000000000000003';
+  before(async () => {
+    wh = await openTestWarehouse('history_ties');
+    // the person d3 orders twice at the same instant, from RJ (c3, order a3) and from AM (c4, order a4)
+    const customers = TRAP_FILES['olist_customers_dataset.csv']!
+      .replace('c0000000000000000000000000000004,d0000000000000000000000000000004,', 'c0000000000000000000000000000004,d0000000000000000000000000000003,');
+    const orders = TRAP_FILES['olist_orders_dataset.csv']!
+      .replace('a0000000000000000000000000000004,c0000000000000000000000000000004,unavailable,2017-01-06 09:00:00,2017-01-06 09:05:00', 'a0000000000000000000000000000004,c0000000000000000000000000000004,unavailable,2017-01-06 08:00:00,2017-01-06 09:05:00');
+    assert.notEqual(customers, TRAP_FILES['olist_customers_dataset.csv']);
+    assert.notEqual(orders, TRAP_FILES['olist_orders_dataset.csv']);
+    await runPipeline(wh.ctx, await writeTrapFixture({ 'olist_customers_dataset.csv': customers, 'olist_orders_dataset.csv': orders }));
+  });
+  after(async () => { await wh?.close(); });
+
+  test('they are one moment: one period with the address of the greatest customer_id, no zero-length period, both orders in it', async () => {
+    const q = async (sql: string, params: unknown[] = []) => (await wh.ctx.db.pool.query(sql, params)).rows;
+    assert.deepEqual(await q(
+      `select version, valid_from::text, valid_to::text, is_current, state, orders from warehouse.people_dim where customer_unique_id = $1 order by version`, [D3]), [
+      { version: 1, valid_from: '2017-01-06 08:00:00', valid_to: null, is_current: true, state: 'AM', orders: 2 },
+    ]);
+    assert.deepEqual(await q(
+      `select o.order_id, p.version from warehouse.order_fulfillment_fact o join warehouse.people_dim p using (person_key)
+        where p.customer_unique_id = $1 order by o.order_id`, [D3]), [
+      { order_id: 'a0000000000000000000000000000003', version: 1 },
+      { order_id: 'a0000000000000000000000000000004', version: 1 },
+    ]);
+    // the order keeps its own address in the order-level customer dimension
+    assert.deepEqual(await q(`select customer_id, state from warehouse.customers_dim where customer_unique_id = $1 order by customer_id`, [D3]), [
+      { customer_id: 'c0000000000000000000000000000003', state: 'RJ' },
+      { customer_id: 'c0000000000000000000000000000004', state: 'AM' },
+    ]);
+    const checks = await q(`select distinct on (check_name) check_name, status from audit.quality_results
+      where check_name like 'people_dim.history.%' or check_name like '%person_version_at_purchase' order by check_name, run_id desc`);
+    assert.equal(checks.length, 4);
+    assert.ok(checks.every((c) => c.status === 'pass'), JSON.stringify(checks));
   });
 });

@@ -21,7 +21,7 @@
  */
 import { ident, type Client } from '../db/connection.ts';
 import { RAW_SCHEMA } from '../ingest/ingest.ts';
-import { LINE_COLUMN } from '../ingest/rawTable.ts';
+import { ARRIVAL_COLUMN, LINE_COLUMN } from '../ingest/rawTable.ts';
 import { versionsOf, versionsTableName, type SourceSpec } from '../sources/index.ts';
 import { changedTable } from '../transform/incremental.ts';
 
@@ -53,6 +53,8 @@ const rawVersions = (spec: SourceSpec) => `${RAW_SCHEMA}.${ident(versionsTableNa
 export async function ensureRawKeyIndexes(db: Pick<Client, 'query'>, specs: readonly SourceSpec[]): Promise<void> {
   for (const spec of specs.filter((s) => s.feed.kind === 'changes')) {
     await db.query(`create index if not exists ${ident(`${spec.name}_feed_key`)} on ${raw(spec)} (${keyCols(spec).join(', ')})`);
+    // a history created before versions recorded their arrival: its versions came with the file (0)
+    if (versionsOf(spec)) await db.query(`alter table if exists ${rawVersions(spec)} add column if not exists ${ident(ARRIVAL_COLUMN)} bigint not null default 0`);
   }
 }
 
@@ -183,7 +185,10 @@ export async function applySource(client: Client, spec: SourceSpec, batchSchema:
   if (versionsOf(spec)) {
     const history = ident(`history_${spec.name}`);
     await client.query(`delete from ${rawVersions(spec)} r using ${history} n where ${sameKey(spec, 'r', 'n')} and ${effectiveOf(spec, 'r')} = ${effectiveOf(spec, 'n')}`);
-    await client.query(`insert into ${rawVersions(spec)} (${cols}) select ${cols} from ${history}`);
+    // the arrival: this batch's rank among the applied ones (its ledger row commits with it), so
+    // type 1 columns can follow the latest version received
+    await client.query(`insert into ${rawVersions(spec)} (${cols}, ${ident(ARRIVAL_COLUMN)})
+      select ${cols}, (select count(*) + 1 from audit.feed_batches) from ${history}`);
   }
   await client.query(`delete from ${raw(spec)} r using ${newest} n where ${sameKey(spec, 'r', 'n')}`);
   await client.query(`insert into ${raw(spec)} (${cols}) select ${cols} from ${newest}`);

@@ -16,6 +16,14 @@ export const SQL_TYPES: Record<ColumnType, string> = {
 /** Column holding the record's first line in its source file, for tracing any row back to the CSV. */
 export const LINE_COLUMN = '_line';
 
+/**
+ * Column of a version history holding which applied feed batch delivered the version (1 for the
+ * first batch applied, 2 for the next, ...; 0 for the full load's file): with the line, the order
+ * versions arrived in, which type 1 columns follow (the latest correction received wins, whatever
+ * date it is effective from). An ordinal of the ledger, not a clock, so a replay gives the same.
+ */
+export const ARRIVAL_COLUMN = '_arrival';
+
 /** DDL of a raw table, generated from the spec (types and nullability as validated). */
 export function rawTableDdl(spec: SourceSpec, schema: string): string {
   const cols = spec.columns.map((c) => `  ${ident(c.name)} ${SQL_TYPES[c.type]}${c.nullable ? '' : ' not null'}`);
@@ -45,7 +53,7 @@ export function versionsTableSql(spec: SourceSpec, schema: string): string[] {
   const table = `${ident(schema)}.${ident(versionsTableName(spec))}`;
   const key = [...spec.primaryKey.map(ident), `coalesce(${ident(versions.effectiveColumn)}, '-infinity')`].join(', ');
   return [
-    `create table ${table} as select * from ${ident(schema)}.${ident(spec.name)}`,
+    `create table ${table} as select *, 0::bigint as ${ARRIVAL_COLUMN} from ${ident(schema)}.${ident(spec.name)}`,
     `create unique index on ${table} (${key})`,
     `comment on table ${table} is ${literal(`Every version of ${spec.fileName} received (full load: the file; feed: each version sent), one per key and ${versions.effectiveColumn}.`)}`,
     `analyze ${table}`,

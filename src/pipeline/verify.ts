@@ -9,15 +9,18 @@
  */
 import { ident, type Pool } from '../db/connection.ts';
 import { ingestToBuild, RAW_SCHEMA } from '../ingest/ingest.ts';
-import { LINE_COLUMN } from '../ingest/rawTable.ts';
+import { ARRIVAL_COLUMN, LINE_COLUMN } from '../ingest/rawTable.ts';
 import { SOURCES, versionsOf, versionsTableName } from '../sources/index.ts';
 import { buildModels } from '../transform/build.ts';
 import { loadModels, MODEL_LAYERS } from '../transform/models.ts';
 import type { Context } from './context.ts';
 
 const verifySchema = (layer: string): string => `${layer}_verify`;
-/** Columns that say where a row came from, not what it says. */
-const LINEAGE_COLUMNS = [LINE_COLUMN, 'source_line'];
+/**
+ * Columns that say where a row came from, not what it says (a version's arrival: the batch that
+ * delivered it in a replay, the file in a full load of the same data).
+ */
+const LINEAGE_COLUMNS = [LINE_COLUMN, 'source_line', ARRIVAL_COLUMN, 'arrival'];
 
 export interface TableComparison {
   table: string;

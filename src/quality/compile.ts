@@ -300,10 +300,12 @@ export function compileTest(spec: TestSpec, target: TestTarget): Compiled[] {
     case 'point_in_time': {
       const c = `t.${ident(spec.column)}`;
       const at = `t.${ident(spec.at)}`;
+      // a left join: a row whose key is null or names no version points to no version valid at its
+      // time, and fails here too (an inner join would drop it and pass it silently)
       return [simple(meta(), (env) =>
-        `select ${key} || ' at ' || ${at}::text || ' -> v' || p.version || ' [' || p.valid_from || ', ' || coalesce(p.valid_to::text, 'open') || ')' as k
-           from ${env.table(self(target))} t join ${env.table(spec.target)} p on p.${ident(spec.column)} = ${c}
-          ${where(`not (${at} >= p.valid_from and (p.valid_to is null or ${at} < p.valid_to))`)}`, 3)];
+        `select ${key} || ' at ' || coalesce(${at}::text, 'no time') || ' -> ' || coalesce('v' || p.version || ' [' || p.valid_from || ', ' || coalesce(p.valid_to::text, 'open') || ')', 'no version (' || coalesce(${c}::text, 'null') || ')') as k
+           from ${env.table(self(target))} t left join ${env.table(spec.target)} p on p.${ident(spec.column)} = ${c}
+          ${where(`(p.${ident(spec.column)} is null or not (${at} >= p.valid_from and (p.valid_to is null or ${at} < p.valid_to)))`)}`, 3)];
     }
     case 'volume':
       throw new Error(`${target.declaredIn}: volume(...) is a source check (declare it in the source spec's checks)`);

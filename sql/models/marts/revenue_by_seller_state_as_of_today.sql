@@ -1,9 +1,5 @@
--- @primary_key: seller_state
--- @incremental: seller_state
--- @incremental_scope: select c.state from {{ ref('orders_fact') }} i join {{ ref('sellers_dim') }} s using (seller_key) join {{ ref('sellers_dim') }} c on c.seller_id = s.seller_id and c.is_current where i.order_id in (select order_id from {{ touched('orders_fact') }})
--- @incremental_scope: select state from {{ ref('sellers_dim') }} where seller_id in (select seller_id from {{ touched('sellers_dim') }})
--- @incremental_scope: select state from {{ ref('sellers_dim') }} where seller_id in (select seller_id from {{ changed('sellers') }})
--- @description: Revenue by the seller's state as of today (every sale of a seller counts in the state it is in now, whatever it was at the sale): the same measures as revenue_by_seller_state, for analysts who want today's attribution.
+-- @materialized: view
+-- @description: View of revenue by the seller's state as of today (every sale of a seller counts in the state it is in now, whatever it was at the sale): the measures of revenue_by_seller_state, read from the facts joined to the seller's current version, for analysts who want today's attribution.
 -- @test: reconcile(sum(gmv) = sum(gmv) of ref('revenue_by_seller_state')) name=revenue_by_seller_state_as_of_today.reconcile.gmv desc="Revenue by today's seller state adds up to the same total as the point-in-time attribution."
 
 with items as (
@@ -58,4 +54,3 @@ final as (
 )
 
 select * from final
-order by seller_state

@@ -51,8 +51,10 @@ final as (
         -- null when any dimension is missing: a partial volume would be wrong, not just less precise
         (products.product_length_cm::bigint * products.product_height_cm * products.product_width_cm) as volume_cm3,
 
-        -- lineage
-        products._line as source_line
+        -- lineage; arrival = the feed batch that delivered the version (ordinal, 0 = the full
+        -- load's file), then its line: type 1 columns follow the latest version received
+        products._line as source_line,
+        products._arrival as arrival
 
     from products
     left join translation

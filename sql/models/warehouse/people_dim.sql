@@ -7,7 +7,7 @@
 -- @incremental_scope: select c.customer_unique_id from {{ ref('stg_customers') }} c join {{ ref('stg_orders') }} o on o.customer_id = c.customer_id where o.order_id in (select order_id from {{ touched('stg_orders') }})
 -- @incremental_scope: select customer_unique_id from {{ ref('stg_customers') }} where zip_code_prefix in (select zip_code_prefix from {{ touched('stg_geolocation') }})
 -- @incremental_scope: select customer_unique_id from {{ ref('stg_customers') }} where state in (select state from {{ touched('stg_state_regions') }})
--- @description: Type 2: one row per person (customer_unique_id) and address period, in purchase order: a new version starts with the first order from another address (zip prefix, city, state) than the order before. valid_from is that order's purchase time (the first version's: the person's first purchase), valid_to the next period's start (null for the current one).
+-- @description: Type 2: one row per person (customer_unique_id) and address period, in purchase order: a new version starts with the first order from another address (zip prefix, city, state) than the order before. valid_from is that order's purchase time (the first version's: the person's first purchase), valid_to the next period's start (null for the current one). Orders of a person at the same purchase time count as one moment with the address of the order with the greatest customer_id, so periods never start twice at one instant.
 -- @test: scd2(customer_unique_id) name=people_dim.history desc="The address periods of a person follow each other without overlap or gap, and exactly one of them (the last) is current."
 -- @test: not_null(region) desc="Every address period is placed in a macro-region."
 
@@ -53,16 +53,55 @@ placed as (
 
 ),
 
--- an order opens an address period when its address differs from the person's previous order
+-- orders of one person at the same purchase time are one moment (they cannot be ordered in time):
+-- its address is that of the order with the greatest customer_id (a fixed tie-break, so every build
+-- gives the same periods), and no period starts and ends at the same instant
+moment_addresses as (
+
+    select distinct on (customer_unique_id, purchased_at)
+        customer_unique_id,
+        purchased_at,
+        zip_code_prefix,
+        city,
+        state
+    from placed
+    order by customer_unique_id, purchased_at, customer_id desc
+
+),
+
+moment_orders as (
+
+    select
+        customer_unique_id,
+        purchased_at,
+        count(*)::int as orders
+    from placed
+    group by customer_unique_id, purchased_at
+
+),
+
+moments as (
+
+    select
+        moment_addresses.*,
+        moment_orders.orders
+    from moment_addresses
+    inner join moment_orders
+        on moment_orders.customer_unique_id = moment_addresses.customer_unique_id
+        and moment_orders.purchased_at = moment_addresses.purchased_at
+
+),
+
+-- a moment opens an address period when its address differs from the person's previous moment
 changes as (
 
     select
-        placed.*,
-        lag(placed.customer_id) over by_time is null
+        moments.*,
+        lag(moments.purchased_at) over by_time is null
             or (zip_code_prefix, city, state) is distinct from
                (lag(zip_code_prefix) over by_time, lag(city) over by_time, lag(state) over by_time) as opens_period
-    from placed
-    window by_time as (partition by customer_unique_id order by purchased_at, customer_id)
+    from moments
+    window by_time as (partition by customer_unique_id order by purchased_at)
 
 ),
 
@@ -70,7 +109,7 @@ periods as (
 
     select
         changes.*,
-        count(*) filter (where opens_period) over (partition by customer_unique_id order by purchased_at, customer_id rows unbounded preceding) as version
+        count(*) filter (where opens_period) over (partition by customer_unique_id order by purchased_at rows unbounded preceding) as version
     from changes
 
 ),
@@ -81,8 +120,8 @@ versioned as (
         customer_unique_id,
         version::int as version,
         min(purchased_at) as valid_from,
-        count(*)::int as orders,
-        -- the address of the period (equal on all its orders)
+        sum(orders)::int as orders,
+        -- the address of the period (equal on all its moments)
         min(zip_code_prefix) as zip_code_prefix,
         min(city) as city,
         min(state) as state

@@ -54,13 +54,14 @@ versioned as (
 
 ),
 
--- type 1 columns: the latest version's values, shown on every version (a correction of a
--- measurement is true for the past too)
+-- type 1 columns: the values of the latest version received (by arrival, then line, whatever
+-- date it is effective from), shown on every version: a correction of a measurement is true for
+-- the past too, and one dated before a version already recorded must still win
 latest as (
 
     select distinct on (product_id) *
     from versions
-    order by product_id, effective_from desc
+    order by product_id, arrival desc, source_line desc
 
 ),
 
