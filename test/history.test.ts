@@ -17,7 +17,7 @@ import { audited, checkStep } from '../src/pipeline/steps.ts';
 import { verifyStep } from '../src/pipeline/verify.ts';
 import { writeFeedFixture } from './fixtures/feed.ts';
 import { D1, E1, HISTORY_CUSTOMERS, SELLERS_HEADER, sendCorrection as applyCorrection } from './fixtures/history.ts';
-import { writeTrapFixture } from './fixtures/traps.ts';
+import { TRAP_FILES, writeTrapFixture } from './fixtures/traps.ts';
 import { openTestWarehouse, type TestWarehouse } from './helpers/db.ts';
 
 const B1 = 'b0000000000000000000000000000001';
