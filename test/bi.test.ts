@@ -51,7 +51,8 @@ const EXPECTED: Record<string, { sql: string; ordered?: boolean; tolerance?: Rec
             from marts.seller_performance order by gmv desc, seller_id limit 200`,
     ordered: true,
   },
-  sellers_gmv_by_state: { sql: 'select seller_state, sum(gmv) as gmv from marts.seller_performance group by seller_state' },
+  // point in time: the seller's state at the sale (the fact's seller_key), not seller_performance's current state
+  sellers_gmv_by_state: { sql: 'select seller_state, gmv from marts.revenue_by_seller_state' },
   delivery_days_monthly: { sql: 'select month, avg_delivery_days from marts.delivery_times_monthly' },
   delivery_late_rate_monthly: { sql: 'select month, late_rate from marts.delivery_times_monthly', tolerance: { late_rate: 0.0000501 } },
   delivery_days_by_state: { sql: 'select state, avg_delivery_days from marts.delivery_times_by_state' },
