@@ -67,14 +67,16 @@ const PROBE = String.raw`() => {
         // every 7th pixel is enough to see a drawing and cheap at 4 polls a second
         for (let i = 3; i < px.length; i += 28) if (px[i] > 0) { painted++; signature += px[i - 3] + px[i - 2] + px[i - 1]; }
       }
+      // a table chart counts by its data rows only: its header's sort icons are svg too
+      const isTable = body.querySelector('table') !== null;
       const shapes = [...body.querySelectorAll('svg path[d], svg rect, svg circle, svg polygon')]
-        .filter((s) => own(s) && !s.closest('button, [role="button"], .anticon'))
+        .filter((s) => !isTable && own(s) && !s.closest('button, [role="button"], .anticon'))
         .filter((s) => s.tagName !== 'path' || (s.getAttribute('d') || '').length > 2);
       const rows = [...body.querySelectorAll('table tbody tr')].filter((r) => own(r) && r.querySelector('td') && !/no records found/i.test(r.textContent || ''));
       const number = [...body.querySelectorAll('.header-line')].map((n) => (n.textContent || '').trim()).find((t) => /\d/.test(t));
-      if (painted > 0) content = 'canvas ' + painted + ' px';
+      if (isTable) content = rows.length > 0 ? 'table ' + rows.length + ' rows' : '';
+      else if (painted > 0) content = 'canvas ' + painted + ' px';
       else if (shapes.length > 0) content = 'svg ' + shapes.length + ' shapes';
-      else if (rows.length > 0) content = 'table ' + rows.length + ' rows';
       else if (number) content = 'number ' + number;
       signature += shapes.length * 1000 + rows.length * 100 + (number ? number.length : 0);
     }
