@@ -6,7 +6,7 @@ import path from 'node:path';
 import { loadAssets } from '../src/bi/bundle.ts';
 import { loadConfig } from '../src/config.ts';
 import { projectPath } from '../src/paths.ts';
-import { login, openBrowser, viewDashboard } from '../test/helpers/dashboardBrowser.ts';
+import { chartProblem, login, openBrowser, viewDashboard } from '../test/helpers/dashboardBrowser.ts';
 
 const config = loadConfig();
 const port = Number(process.env.OLIST_BI_PORT ?? 8088);
@@ -22,7 +22,7 @@ try {
   for (const d of assets.dashboards) {
     const file = path.join(outDir, `dashboard-${d.slug}.png`);
     const view = await viewDashboard(page, baseUrl, d.slug, d.rows.flat().length, file);
-    const bad = view.charts.filter((c) => c.error || !c.drew);
+    const bad = view.charts.filter((c) => chartProblem(c) !== null).map((c) => `${c.title}: ${chartProblem(c)}`);
     failed ||= bad.length > 0;
     console.log(`${d.slug}: ${view.charts.length} charts, ${bad.length ? `PROBLEMS ${JSON.stringify(bad)}` : 'all drew'} -> ${path.relative(projectPath(), file)}`);
   }
