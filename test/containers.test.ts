@@ -243,6 +243,9 @@ describe('the stack on podman: PostgreSQL, the pipeline, Airflow', { skip: unava
       const { rows } = await client.query<{ n: string }>('select count(*) n from marts.daily_revenue');
       assert.ok(Number(rows[0]!.n) > 0);
       await assert.rejects(client.query('delete from marts.daily_revenue'), /read-only transaction|permission denied/);
+      // what the pipeline did not publish stays closed: the raw layer and the quarantined values
+      await assert.rejects(client.query('select count(*) from raw.orders'), /permission denied/);
+      await assert.rejects(client.query('select count(*) from audit.rejected_rows'), /permission denied/);
       await assert.rejects(client.query('begin read write; create table marts.x (i int)'), /permission denied/);
     } finally {
       await client.end();

@@ -28,19 +28,15 @@ owner_db airflow "$AIRFLOW_DB_PASSWORD" airflow
 owner_db superset "$SUPERSET_DB_PASSWORD" superset
 if [[ -n "${METABASE_DB_PASSWORD:-}" ]]; then owner_db metabase "$METABASE_DB_PASSWORD" metabase; fi
 
-# The analyst reads what the pipeline publishes. The publish swaps whole schemas (build schemas
-# renamed into place), so grants on today's objects would vanish with the next run: default
-# privileges attach them to every schema and table the olist role creates from now on. They are
-# broader than the CLI's own per-schema grants (warehouse and marts only): raw, staging and audit
-# are readable too (docs/deployment.md says so).
+# The analyst reads what the pipeline publishes, and only that: every build of the CLI grants
+# olist_reader USAGE and SELECT on its own warehouse and marts build schemas, so the grants travel
+# with the schemas through the publish's rename (src/db/analyst.ts). No default privileges here:
+# they would also open raw, staging and audit (the quarantined values) to the analyst.
 sql --dbname olist -v pw="$OLIST_ANALYST_PASSWORD" <<'SQL'
 CREATE ROLE olist_reader NOLOGIN;
 CREATE ROLE olist_analyst LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD :'pw' IN ROLE olist_reader;
 GRANT CONNECT ON DATABASE olist TO olist_reader;
 REVOKE CREATE ON SCHEMA public FROM PUBLIC;
-ALTER DEFAULT PRIVILEGES FOR ROLE olist GRANT USAGE ON SCHEMAS TO olist_reader;
-ALTER DEFAULT PRIVILEGES FOR ROLE olist GRANT SELECT ON TABLES TO olist_reader;
-ALTER DEFAULT PRIVILEGES FOR ROLE olist GRANT SELECT ON SEQUENCES TO olist_reader;
 ALTER ROLE olist_analyst SET default_transaction_read_only = on;
 ALTER ROLE olist_analyst SET search_path = marts, warehouse;
 ALTER ROLE olist_analyst SET statement_timeout = '5min';
