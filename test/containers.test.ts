@@ -252,6 +252,13 @@ describe('the stack on podman: PostgreSQL, the pipeline, Airflow', { skip: unava
     }
   });
 
+  test('the pipeline image writes the dashboards bundle Superset imports at start (bi bundle into the shared volume)', async () => {
+    const r = await compose('run', '--rm', 'pipeline', 'bi', 'bundle', '--out', '/var/lib/olist-bi');
+    assert.equal(r.code, 0, tail(r));
+    const charts = (await fs.readdir(projectPath('bi', 'charts'))).filter((f) => f.endsWith('.yaml')).length;
+    assert.match(`${r.stdout}\n${r.stderr}`, new RegExp(`wrote /var/lib/olist-bi/olist_bundle: 5 dashboards, ${charts} charts`));
+  });
+
   test('a failing job in the container exits 1 with its error line, and the warehouse stays as it was', async () => {
     const before = await marts();
     // A dataset directory without the Kaggle files: the ingest names the missing file.

@@ -15,6 +15,7 @@ import pg from 'pg';
 import { asAnalyst, openAnalystWarehouse } from './helpers/analyst.ts';
 import { createTestDatabase } from './helpers/db.ts';
 import { runCli } from './helpers/cli.ts';
+import { projectPath } from '../src/paths.ts';
 
 const PERMISSION_DENIED = '42501';
 const READ_ONLY_TRANSACTION = '25006';
@@ -101,6 +102,31 @@ describe('serving: the read-only analyst role', () => {
     assert.equal(printed.user, w.analyst.OLIST_ANALYST_USER);
     assert.equal(printed.url, w.url);
     assert.deepEqual(await asAnalyst(printed.url, 'select current_user as u'), { rows: [{ u: w.analyst.OLIST_ANALYST_USER }] });
+  });
+
+  test('`olist bi bundle` writes the dashboards of bi/ for a Superset elsewhere: one file per asset, no password', async () => {
+    const out = await fs.mkdtemp(path.join(tmpdir(), 'olist-bundle-'));
+    try {
+      const r = await runCli(['--json', 'bi', 'bundle', '--out', out], { DATABASE_URL: w.db.url, OLIST_HOME: w.ctx.config.home, ...w.analyst });
+      assert.equal(r.code, 0, r.stderr);
+      const printed = JSON.parse(r.stdout) as { dir: string; charts: number; dashboards: number };
+      const root = path.join(out, 'olist_bundle');
+      assert.equal(printed.dir, root);
+      const listed = async (kind: string) => (await fs.readdir(path.join(projectPath('bi'), kind))).filter((f) => f.endsWith('.yaml')).sort();
+      for (const kind of ['databases', 'datasets', 'charts', 'dashboards']) {
+        assert.deepEqual((await fs.readdir(path.join(root, kind))).sort(), await listed(kind), kind);
+      }
+      assert.equal(printed.charts, (await listed('charts')).length);
+      assert.equal(printed.dashboards, (await listed('dashboards')).length);
+      const database = await fs.readFile(path.join(root, 'databases', 'warehouse.yaml'), 'utf8');
+      assert.match(database, new RegExp(`sqlalchemy_uri: postgresql\\+psycopg2://${w.analyst.OLIST_ANALYST_USER}:XXXXXXXXXX@`));
+      assert.ok(!database.includes(w.analyst.OLIST_ANALYST_PASSWORD), 'the analyst password is not in the bundle');
+      // every dataset lists the columns the analyst sees in its table
+      const dataset = await fs.readFile(path.join(root, 'datasets', 'daily_revenue.yaml'), 'utf8');
+      assert.match(dataset, /column_name: gmv/);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
   });
 
   test('with DATABASE_URL and no password, `db url --analyst` says what to set', async () => {

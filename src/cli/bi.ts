@@ -25,6 +25,16 @@ export function registerBiCommands(program: Command, action: Action): void {
         );
       }),
     );
+  bi.command('bundle')
+    .description('write the dashboards bundle of bi/ for this warehouse (no local Superset needed), for a Superset elsewhere: the compose stack imports it at start')
+    .requiredOption('--out <dir>', 'directory to write <dir>/olist_bundle into (replaced)')
+    .action(
+      action(async ({ config, out }, opts: { out: string }) => {
+        const { exportBundle } = await import('../pipeline/bi.ts');
+        const r = await exportBundle(config, opts.out);
+        out.result({ ok: true, ...r }, () => `wrote ${r.dir}: ${r.dashboards} dashboards, ${r.charts} charts (${r.files} files; the database entry has no password)`);
+      }),
+    );
   bi.command('stop')
     .description('stop the Superset server started by `olist bi`')
     .action(

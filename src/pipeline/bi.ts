@@ -56,8 +56,11 @@ async function datasetColumns(assets: BiAssets, url: string): Promise<Record<str
   }
 }
 
-/** Builds the bundle for this warehouse and imports it (the analyst's password goes apart from the zip). */
-export async function importDashboards(api: SupersetApi, settings: BiSettings, venv: string, config: Config, log: Logger): Promise<BiAssets> {
+/**
+ * The bundle of bi/ for this warehouse: each dataset's columns as the analyst login sees them, the
+ * database entry pointing at that login with its password masked (it travels apart, never in a file).
+ */
+async function buildBundle(config: Config): Promise<{ assets: BiAssets; files: Map<string, string>; password: string }> {
   const assets = await loadAssets();
   const analyst = await analystUrl(config);
   const masked = new URL(analyst);
@@ -68,6 +71,22 @@ export async function importDashboards(api: SupersetApi, settings: BiSettings, v
     databaseUris: Object.fromEntries(assets.databases.map((d) => [d.name, uri])),
     columns: await datasetColumns(assets, analyst),
   });
+  return { assets, files, password };
+}
+
+/**
+ * `olist bi bundle --out DIR`: the bundle's files without a local Superset, for a Superset that
+ * runs elsewhere (the compose stack's imports DIR/olist_bundle at every start: deploy/superset/start.sh).
+ */
+export async function exportBundle(config: Config, outDir: string): Promise<{ dir: string; files: number; charts: number; dashboards: number }> {
+  const { assets, files } = await buildBundle(config);
+  const dir = await writeBundle(files, path.resolve(outDir));
+  return { dir, files: files.size, charts: assets.charts.length, dashboards: assets.dashboards.length };
+}
+
+/** Builds the bundle for this warehouse and imports it (the analyst's password goes apart from the zip). */
+export async function importDashboards(api: SupersetApi, settings: BiSettings, venv: string, config: Config, log: Logger): Promise<BiAssets> {
+  const { assets, files, password } = await buildBundle(config);
   const workDir = path.join(settings.dir, 'bundle');
   const bundleDir = await writeBundle(files, workDir);
   const zip = path.join(workDir, 'olist_bundle.zip');
