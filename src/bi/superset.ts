@@ -220,7 +220,10 @@ export async function startServer(venv: string, s: BiSettings, log: Logger, time
   const logFd = openSync(serverLog(s), 'a');
   const child = spawn(
     path.join(venv, 'bin', 'gunicorn'),
-    ['--workers', '1', '--worker-class', 'gthread', '--threads', '8', '--timeout', '120', '--bind', `127.0.0.1:${s.port}`, '--pid', pidFile(s), '--limit-request-line', '0', 'superset.app:create_app()'],
+    // --keep-alive 30: gunicorn closes an idle kept-alive connection after 2 s by default, while
+    // Node's fetch keeps reusing it for 4 s, so a request sent between the two (the import, after
+    // the bundle is built) met a closed socket: "fetch failed". Now the client always closes first.
+    ['--workers', '1', '--worker-class', 'gthread', '--threads', '8', '--timeout', '120', '--keep-alive', '30', '--bind', `127.0.0.1:${s.port}`, '--pid', pidFile(s), '--limit-request-line', '0', 'superset.app:create_app()'],
     { env: supersetEnv(s), detached: true, stdio: ['ignore', logFd, logFd] },
   );
   closeSync(logFd);
