@@ -139,6 +139,7 @@ export const PLANTED_ERRORS: Record<string, number> = {
   'orders_fact.reconcile.items': 1, // the orphan item cannot join its order: lost from the fact
   'order_fulfillment_fact.reconcile.order_totals': 1, // ...and its value from every order total
   'orders_fact.not_null.product_key': 1, // the unknown product leaves a sale without product
+  'orders_fact.product_version_at_purchase': 1, // ... and so without the product version valid at its purchase (point_in_time catches null keys)
   'revenue_by_category.reconcile.gmv': 1, // ...whose revenue no category (point in time) can hold
 };
 
