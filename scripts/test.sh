@@ -17,13 +17,21 @@ npx tsc --noEmit || exit 1
 echo "== python environment (Airflow, pytest, benchmark baseline)"
 bash scripts/setup-python.sh || exit 1
 
-echo "== superset venv and chromium (dashboard tests: test/bi.test.ts)"
-# Cached outside the checkout, keyed by requirements/superset.lock.txt: minutes the first time only.
-bash scripts/setup-superset.sh >/dev/null || exit 1
-bash scripts/setup-chromium.sh || exit 1
-
+echo "== superset venv (in the background), chromium and container tooling"
+# Superset's venv is cached outside the checkout, keyed by requirements/superset.lock.txt: minutes
+# the first time only. Its install (pip) runs beside the apt-get and debootstrap work of Chromium
+# and the container tooling, which cannot run beside each other (dpkg's lock).
+superset_log="$(mktemp -t olist-superset.XXXXXX)"
+bash scripts/setup-superset.sh >/dev/null 2>"$superset_log" &
+superset_pid=$!
+setup_ok=1
+bash scripts/setup-chromium.sh || setup_ok=0
 echo "== container tooling (podman, podman-compose, hadolint, check-jsonschema; deploy/)"
-bash scripts/setup-containers.sh || exit 1
+[[ $setup_ok -eq 1 ]] && { bash scripts/setup-containers.sh || setup_ok=0; }
+wait "$superset_pid" || setup_ok=0
+cat "$superset_log"
+rm -f "$superset_log"
+[[ $setup_ok -eq 1 ]] || exit 1
 
 # The Airflow tests (pytest) run beside the Node tests: they share nothing (their own throwaway
 # OLIST_HOME, embedded server, port and AIRFLOW_HOME), and the real-scheduler test spends most of
