@@ -48,7 +48,7 @@ const EXPECTED: Record<string, { sql: string; ordered?: boolean; tolerance?: Rec
   sellers_count: { sql: 'select count(*) as sellers from marts.seller_performance' },
   sellers_leaderboard: {
     sql: `select seller_id, seller_state, orders, items, gmv, on_time_rate, avg_review_score, avg_delivery_days, late_shipping_rate, canceled_orders
-            from marts.seller_performance order by gmv desc, seller_id limit 200`,
+            from marts.seller_performance order by gmv desc, seller_id`,
     ordered: true,
   },
   // point in time: the seller's state at the sale (the fact's seller_key), not seller_performance's current state
