@@ -9,7 +9,7 @@ import { SOURCES, type SourceSpec } from '../sources/index.ts';
 import { SourceFileError } from './errors.ts';
 import { cascadeQuarantine } from './cascade.ts';
 import { quarantineDuplicateKeys } from './duplicates.ts';
-import { loadFile, type FileLoadResult, type RejectedRow } from './loadFile.ts';
+import { loadFile, type CsvPath, type FileLoadResult, type RejectedRow } from './loadFile.ts';
 import { prestartParseWorkers } from './parseWorkers.ts';
 import { rawTableDdl, versionsTableSql } from './rawTable.ts';
 
@@ -32,6 +32,8 @@ export interface IngestOptions {
    * two versions of the row, and the merge keeps the newest (src/feed/merge.ts).
    */
   resolveDuplicates?: boolean;
+  /** `streaming` loads every file through the streaming validator (see loadFile); default: the server's CSV parser when it can. */
+  csvPath?: CsvPath;
   onFileStart?: (spec: SourceSpec, bytes: number) => void;
   onProgress?: (spec: SourceSpec, bytes: number) => void;
   onFileDone?: (result: FileLoadResult) => void;
@@ -118,12 +120,19 @@ async function loadOne(pool: Pool, spec: SourceSpec, opts: IngestOptions): Promi
     const { size } = await stat(filePath);
     opts.onFileStart?.(spec, size);
     const sink = (rows: RejectedRow[]) => quarantine(pool, opts.runId, spec, rows);
-    const result = await loadFile(client, spec, filePath, schema, sink, (b) => opts.onProgress?.(spec, b));
+    const result = await loadFile(client, spec, filePath, schema, sink, {
+      runId: opts.runId,
+      csvPath: opts.csvPath,
+      onProgress: (b) => opts.onProgress?.(spec, b),
+    });
     await client.query(`analyze ${ident(schema)}.${ident(spec.name)}`);
     await client.query('commit');
     if (opts.recordLoads !== false) await recordFileLoad(pool, opts.runId, result);
     log.info(
-      { rows_read: result.rowsRead, rows_loaded: result.rowsLoaded, rows_rejected: result.rowsRejected, ms: result.durationMs },
+      {
+        rows_read: result.rowsRead, rows_loaded: result.rowsLoaded, rows_rejected: result.rowsRejected, ms: result.durationMs,
+        csv_path: result.csvPath, ...(result.streamingBecause ? { streaming_because: result.streamingBecause } : {}),
+      },
       'file loaded',
     );
     return result;
