@@ -96,6 +96,20 @@ export async function loadWithServerCsv(
   }
 }
 
+/** Rows inserted by the guarded statement, or undefined (rolled back) if one of its casts failed. */
+async function guarded(client: Client, insert: string): Promise<number | undefined> {
+  await client.query('savepoint guarded');
+  try {
+    const n = (await client.query(insert)).rowCount ?? 0;
+    await client.query('release savepoint guarded');
+    return n;
+  } catch (err) {
+    if (interruptReason()) throw err;
+    await client.query('rollback to savepoint guarded; release savepoint guarded');
+    return undefined;
+  }
+}
+
 async function copyAndValidate(
   client: Client,
   spec: SourceSpec,
@@ -139,7 +153,8 @@ async function copyAndValidate(
     const target = `${ident(schema)}.${ident(spec.name)}`;
     const sql = serverValidation(spec, target, textTable, fieldIndex, header.length, shape.breaksInFields);
     throwIfInterrupted();
-    const rowsLoaded = (await client.query(sql.insertValid)).rowCount ?? 0;
+    const rowsLoaded = (sql.insertValidGuarded ? await guarded(client, sql.insertValidGuarded) : undefined)
+      ?? (await client.query(sql.insertValid)).rowCount ?? 0;
     throwIfInterrupted();
     // The second pass over the file only when some row was invalid (a clean file pays for one).
     const rowsRejected = rowsLoaded === rowsRead ? 0 : (await client.query(sql.insertRejected, [runId, spec.name, spec.fileName])).rowCount ?? 0;

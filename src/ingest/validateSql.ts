@@ -22,18 +22,20 @@ export const fieldColumn = (i: number): string => `c${i + 1}`;
  * range. A CASE, so each check runs only when the earlier ones passed (a cast never sees text that
  * does not match its pattern).
  */
-export function columnReasonSql(col: ColumnSpec, v: string, checks: 'all' | 'no range' = 'all'): string | undefined {
+export function columnReasonSql(col: ColumnSpec, v: string, checks: 'all' | 'no range' | 'guarded' = 'all'): string | undefined {
   const rule = TYPE_RULES[col.type];
   const whens: string[] = [];
   if (col.values) whens.push(`when ${v} not in (${col.values.map(lit).join(', ')}) then ${lit(valuesReason(col.values))}`);
   if (rule) {
+    const guarded = checks === 'guarded' && rule.castGuardSql;
     const ok = [
       rule.length !== undefined ? `length(${v}) = ${rule.length}` : undefined,
-      rule.pattern ? `${v} ~ ${lit(rule.pattern)}` : undefined,
+      guarded ? rule.castGuardSql!(v) : undefined,
+      rule.pattern && !guarded ? `${v} ~ ${lit(rule.pattern)}` : undefined,
       rule.oneOf ? `${v} in (${rule.oneOf.map(lit).join(', ')})` : undefined,
     ].filter(Boolean);
     whens.push(`when not (${ok.join(' and ')}) then ${lit(rule.reason)}`);
-    if (rule.also) whens.push(`when not ${rule.also.sql(v)} then ${lit(rule.reason)}`);
+    if (rule.also && !guarded) whens.push(`when not ${rule.also.sql(v)} then ${lit(rule.reason)}`);
     const range = rangeSql(col, `${v}::float8`);
     if (range && checks === 'all') whens.push(`when not ${range} then ${lit(rangeReason(col))}`);
   }
@@ -52,6 +54,11 @@ function rangeSql(col: ColumnSpec, n: string): string | undefined {
 export interface ServerValidation {
   /** Insert of the valid rows into the typed raw table. */
   insertValid: string;
+  /**
+   * The same with the cheaper guards of columnRules' castGuardSql, when a column has one: it gives
+   * the same rows or fails (a cast refusing what a guard let through); then insertValid runs.
+   */
+  insertValidGuarded?: string;
   /** Insert of the invalid ones into audit.rejected_rows; parameters $1 run id, $2 source, $3 file name. */
   insertRejected: string;
 }
@@ -90,14 +97,18 @@ export function serverValidation(
     const v = `nullif(${valueOf(i)}, '')`;
     return `${SQL_TYPES[c.type] === 'text' ? v : `${v}::${SQL_TYPES[c.type]}`} as ${ident(c.name)}`;
   });
-  const early = spec.columns.map((c, i) => columnReasonSql(c, valueOf(i), 'no range')).filter((r): r is string => r !== undefined);
   const ranges = spec.columns.map((c) => rangeSql(c, `s.${ident(c.name)}::float8`)).filter((r): r is string => r !== undefined);
   const columns = [...spec.columns.map((c) => ident(c.name)), LINE_COLUMN].join(', ');
-  const insertValid = `insert into ${target} (${columns})
+  const insert = (checks: 'no range' | 'guarded') => {
+    const early = spec.columns.map((c, i) => columnReasonSql(c, valueOf(i), checks)).filter((r): r is string => r !== undefined);
+    return `insert into ${target} (${columns})
     select ${columns} from (
       select ${typed.join(', ')}, t.${LINE_COLUMN} from ${source}
        where ${early.length ? early.map((r) => `${r} is null`).join(' and ') : 'true'} offset 0
     ) s${ranges.length ? ` where ${ranges.map((r) => `coalesce(${r}, true)`).join(' and ')}` : ''}`;
+  };
+  const insertValid = insert('no range');
+  const insertValidGuarded = spec.columns.some((c) => TYPE_RULES[c.type]?.castGuardSql) ? insert('guarded') : undefined;
 
   // The first failing column, its value and reason; JSON of the whole record as JSON.stringify
   // writes it (no spaces), and the natural key when every key field is filled.
@@ -111,5 +122,5 @@ export function serverValidation(
       cross join lateral (select c, v, r from (values ${failures || "(0, '', '', null::text)"}) x(i, c, v, r) where r is not null order by i limit 1) f
      where not (${valid})
      order by t.${LINE_COLUMN}`;
-  return { insertValid, insertRejected };
+  return { insertValid, insertValidGuarded, insertRejected };
 }
