@@ -89,10 +89,17 @@ export async function ingestToBuild(pool: Pool, opts: IngestOptions): Promise<Fi
   // Duplicate keys where the key must be unique: exact copies kept once, conflicting ones all
   // quarantined. Then rows whose parent row was quarantined cannot load either: quarantine them
   // too (and say why).
-  for (const moved of [
-    opts.resolveDuplicates === false ? new Map<string, number>() : await quarantineDuplicateKeys(pool, opts.runId, sources, target),
-    await cascadeQuarantine(pool, opts.runId, sources, target),
-  ]) {
+  const phase = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
+    const started = performance.now();
+    const out = await fn();
+    opts.log.info({ step: 'ingest', ms: Math.round(performance.now() - started) }, what);
+    return out;
+  };
+  const duplicates = opts.resolveDuplicates === false
+    ? new Map<string, number>()
+    : await phase('duplicate keys quarantined', () => quarantineDuplicateKeys(pool, opts.runId, sources, target));
+  const orphans = await phase('orphans quarantined', () => cascadeQuarantine(pool, opts.runId, sources, target));
+  for (const moved of [duplicates, orphans]) {
     for (const r of results) {
       const n = moved.get(r.source) ?? 0;
       r.rowsLoaded -= n;
@@ -100,7 +107,9 @@ export async function ingestToBuild(pool: Pool, opts: IngestOptions): Promise<Fi
     }
   }
   // The history of the versioned sources starts as the file (each row valid since the beginning).
-  for (const spec of sources) for (const sql of versionsTableSql(spec, target)) await pool.query(sql);
+  await phase('version histories created', async () => {
+    for (const spec of sources) for (const sql of versionsTableSql(spec, target)) await pool.query(sql);
+  });
   // Only now may transform, check --staged and publish use the staged raw layer.
   await markStaged(pool, target, true, opts.runId);
   // Keep the declared order so summaries and audit rows read the same on every run.
