@@ -57,8 +57,10 @@ export async function ingestToBuild(pool: Pool, opts: IngestOptions): Promise<Fi
     throw new SourceFileError(missing[0]!, `file not found in ${opts.dataDir} (missing: ${missing.join(', ')})`);
   }
   const concurrency = Math.max(1, opts.concurrency ?? 2);
-  // Each file parses on a worker thread (loadFile): start them while the schema is being reset.
-  prestartParseWorkers(Math.min(concurrency, sources.length));
+  // A file the server's CSV parser cannot take parses on a worker thread (loadFile): start one while
+  // the schema is being reset (the Kaggle reviews file always needs it; a second one starts if needed).
+  if (opts.csvPath === 'streaming') prestartParseWorkers(Math.min(concurrency, sources.length));
+  else prestartParseWorkers(1);
   const target = opts.schema ?? RAW_BUILD_SCHEMA;
   const schema = ident(target);
   await pool.query(`drop schema if exists ${schema} cascade; create schema ${schema}; ${markStagedSql(target, false, opts.runId)}`);
