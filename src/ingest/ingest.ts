@@ -134,6 +134,11 @@ async function loadOne(pool: Pool, spec: SourceSpec, opts: IngestOptions): Promi
     const result = await loadFile(client, spec, filePath, schema, sink, {
       runId: opts.runId,
       csvPath: opts.csvPath,
+      restart: async () => {
+        await client.query('rollback');
+        await client.query('begin');
+        await client.query(rawTableDdl(spec, schema));
+      },
       onProgress: (b) => opts.onProgress?.(spec, b),
     });
     await client.query(`analyze ${ident(schema)}.${ident(spec.name)}`);

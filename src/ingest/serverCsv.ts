@@ -8,8 +8,16 @@
  *
  * This path only ever gives the streaming path's result, or declines: any file it cannot take as
  * is (a header problem, a record PostgreSQL's parser refuses such as the Kaggle reviews file's bare
- * quote, a wrong field count, invalid UTF-8, an SQL error of any kind) is rolled back to the
- * savepoint and loadFile streams it instead, which then reports or quarantines exactly as before.
+ * quote, a wrong field count, invalid UTF-8, an SQL error of any kind) is declined: loadFile rolls
+ * the file's transaction back and streams it instead, which then reports or quarantines exactly as
+ * before.
+ *
+ * No savepoint: the valid rows must be written by the very transaction that created the raw table,
+ * not by a subtransaction, because that is what the quality gate reads as the proof that a row is
+ * as this validation let it through (src/quality/compile.ts, changedSinceCreation: a row's xmin is
+ * the creating transaction's). So a decline leaves the transaction aborted or dirty, and the caller
+ * starts the file again in a fresh one; a decline is rare (one Kaggle file) and costs what the
+ * rollback to a savepoint cost.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -23,18 +31,21 @@ import { InterruptedError, interruptReason, onInterrupt, throwIfInterrupted } fr
 import type { SourceSpec } from '../sources/index.ts';
 import { CsvShape } from './csvShape.ts';
 import { wideEncoding } from './encoding.ts';
-import { SourceFileError } from './errors.ts';
 import { mapHeader } from './header.ts';
 import { fieldColumn, serverValidation } from './validateSql.ts';
 import type { ParseCounts } from './workerProtocol.ts';
 
 export interface Declined {
   declined: string;
+  /**
+   * The cheap cast guards let through a value a cast refused: run the server path again with the
+   * exact checks (in a fresh transaction) before falling back to streaming.
+   */
+  retryExact?: boolean;
 }
 
 /** Bytes read to find the header (a header longer than this goes the streaming way). */
 const HEAD_BYTES = 64 * 1024;
-const SAVEPOINT = 'server_csv';
 
 class Decline extends Error {}
 
@@ -60,7 +71,9 @@ async function readHeader(filePath: string): Promise<string[] | string> {
 
 /**
  * Loads the file into `schema.<spec.name>` (already created by the caller, in its transaction) and
- * its invalid rows into the quarantine under `runId`, or declines and leaves both as they were.
+ * its invalid rows into the quarantine under `runId`, or declines: then the transaction may hold
+ * part of the work or be aborted, and the caller must roll it back. `exact`: validate with the
+ * exact checks only (no cast guards).
  */
 export async function loadWithServerCsv(
   client: Client,
@@ -69,6 +82,7 @@ export async function loadWithServerCsv(
   schema: string,
   runId: number,
   onProgress: (bytes: number) => void,
+  exact = false,
 ): Promise<ParseCounts | Declined> {
   const header = await readHeader(filePath);
   if (typeof header === 'string') return { declined: header };
@@ -87,7 +101,7 @@ export async function loadWithServerCsv(
   const stopped = new Promise<never>((_, reject) => {
     stopListening = onInterrupt((why) => reject(new InterruptedError(`stopped: ${why}`)));
   });
-  const work = copyAndValidate(client, spec, filePath, schema, runId, header, fieldIndex, onProgress);
+  const work = copyAndValidate(client, spec, filePath, schema, runId, header, fieldIndex, onProgress, exact);
   work.catch(() => undefined); // after a stop, its own failure is of no interest
   try {
     return await Promise.race([work, stopped]);
@@ -96,19 +110,8 @@ export async function loadWithServerCsv(
   }
 }
 
-/** Rows inserted by the guarded statement, or undefined (rolled back) if one of its casts failed. */
-async function guarded(client: Client, insert: string): Promise<number | undefined> {
-  await client.query('savepoint guarded');
-  try {
-    const n = (await client.query(insert)).rowCount ?? 0;
-    await client.query('release savepoint guarded');
-    return n;
-  } catch (err) {
-    if (interruptReason()) throw err;
-    await client.query('rollback to savepoint guarded; release savepoint guarded');
-    return undefined;
-  }
-}
+/** A cast refused a value the cheap guards let through (the exact checks would have quarantined it). */
+class GuardTooLax extends Error {}
 
 async function copyAndValidate(
   client: Client,
@@ -119,10 +122,10 @@ async function copyAndValidate(
   header: string[],
   fieldIndex: number[],
   onProgress: (bytes: number) => void,
+  exact: boolean,
 ): Promise<ParseCounts | Declined> {
   const textTable = `${ident(schema)}.${ident(`_csv_${spec.name}`)}`;
   const columns = header.map((_, i) => fieldColumn(i));
-  await client.query(`savepoint ${SAVEPOINT}`);
   const input = createReadStream(filePath, { highWaterMark: 1024 * 1024 });
   try {
     await client.query(`create unlogged table ${textTable} (${columns.map((c) => `${c} text`).join(', ')}, ord bigint generated always as identity)`);
@@ -142,7 +145,7 @@ async function copyAndValidate(
         done(shape.problem ? new Decline(shape.problem) : null);
       },
     });
-    // FREEZE: the table is new in this subtransaction, so its rows can be written frozen (no hint
+    // FREEZE: the table is new in this transaction, so its rows can be written frozen (no hint
     // bits to set when the inserts below read them).
     const copy = client.query(copyFrom(`copy ${textTable} (${columns.join(', ')}) from stdin (format csv, header true, freeze true)`));
     await pipeline(input, watch, copy);
@@ -153,8 +156,10 @@ async function copyAndValidate(
     const target = `${ident(schema)}.${ident(spec.name)}`;
     const sql = serverValidation(spec, target, textTable, fieldIndex, header.length, shape.breaksInFields);
     throwIfInterrupted();
-    const rowsLoaded = (sql.insertValidGuarded ? await guarded(client, sql.insertValidGuarded) : undefined)
-      ?? (await client.query(sql.insertValid)).rowCount ?? 0;
+    const insert = !exact && sql.insertValidGuarded ? sql.insertValidGuarded : sql.insertValid;
+    const rowsLoaded = (await client.query(insert).catch((err: Error) => {
+      throw insert === sql.insertValid || interruptReason() ? err : new GuardTooLax(err.message);
+    })).rowCount ?? 0;
     throwIfInterrupted();
     // The second pass over the file only when some row was invalid (a clean file pays for one).
     const rowsRejected = rowsLoaded === rowsRead ? 0 : (await client.query(sql.insertRejected, [runId, spec.name, spec.fileName])).rowCount ?? 0;
@@ -162,18 +167,12 @@ async function copyAndValidate(
       throw new Decline(`rows do not add up: ${rowsRead} read, ${rowsLoaded} valid, ${rowsRejected} invalid`);
     }
     await client.query(`drop table ${textTable}`);
-    await client.query(`release savepoint ${SAVEPOINT}`);
     return { rowsRead, rowsLoaded, rowsRejected, sha256: hash.digest('hex') };
   } catch (err) {
     input.destroy();
-    // A stopped job stops here; anything else is the streaming path's to load or to report, once
-    // the savepoint is restored (if the connection is gone, that fails and the file fails with it).
+    // A stopped job stops here; anything else is the streaming path's to load or to report, in a
+    // fresh transaction the caller starts (if the connection is gone, that fails and the file with it).
     if (err instanceof InterruptedError || interruptReason()) throw err;
-    try {
-      await client.query(`rollback to savepoint ${SAVEPOINT}; release savepoint ${SAVEPOINT}`);
-    } catch {
-      throw err instanceof SourceFileError ? err : new SourceFileError(spec.fileName, (err as Error).message);
-    }
-    return { declined: (err as Error).message };
+    return { declined: (err as Error).message, ...(err instanceof GuardTooLax ? { retryExact: true } : {}) };
   }
 }
