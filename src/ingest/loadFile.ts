@@ -77,17 +77,23 @@ export async function loadFile(
   };
   let streamingBecause: string | undefined = 'asked for';
   if (opts.csvPath !== 'streaming') {
+    // Undoes a declined attempt. If even that fails (the connection is gone), the file fails with
+    // the reason the attempt stopped, named against the file.
+    const restart = async (why: string) => {
+      await opts.restart().catch((err: Error) => {
+        throw Object.assign(new SourceFileError(spec.fileName, why), { cause: err });
+      });
+      read = 0;
+    };
     let server = await loadWithServerCsv(client, spec, filePath, schema, opts.runId, progress);
     if ('declined' in server && server.retryExact) {
       // A cast refused what the cheap guards let through: the exact checks quarantine it.
-      await opts.restart();
-      read = 0;
+      await restart(server.declined);
       server = await loadWithServerCsv(client, spec, filePath, schema, opts.runId, progress, true);
     }
     if (!('declined' in server)) return result(spec, stat.size, server, started, 'server');
     streamingBecause = server.declined;
-    await opts.restart();
-    read = 0;
+    await restart(server.declined);
   }
   const counts = await streamFile(client, spec, filePath, schema, sink, progress);
   return { ...result(spec, stat.size, counts, started, 'streaming'), streamingBecause };
