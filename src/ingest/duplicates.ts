@@ -36,12 +36,19 @@ async function moveDuplicates(pool: Pool, runId: number, schema: string, spec: S
   const keyText = spec.primaryKey.map((k) => `t.${ident(k)}::text`).join(` || '|' || `);
   const keyName = spec.primaryKey.join(', ');
   const line = ident(LINE_COLUMN);
+  // Only the rows of repeated keys are compared whole (to_jsonb of every row of every file cost
+  // more than the rest of the ingest's SQL); a key column that may be NULL keeps the plain group by,
+  // where NULL keys group together.
+  const nullableKey = spec.primaryKey.some((k) => spec.columns.find((c) => c.name === k)?.nullable);
+  const repeated = nullableKey
+    ? table
+    : `(select * from ${table} where (${keys.join(', ')}) in (select ${keys.join(', ')} from ${table} group by ${keys.join(', ')} having count(*) > 1))`;
   return inTransaction(pool, async (client) => {
     const { rows } = await client.query<{ n: string }>(
       `with dup as (
          select ${keys.join(', ')}, count(distinct to_jsonb(t) - '${LINE_COLUMN}') as variants,
                 min(${line}) as first_line, array_agg(${line} order by ${line}) as lines, count(*) as copies
-           from ${table} t group by ${keys.join(', ')} having count(*) > 1
+           from ${repeated} t group by ${keys.join(', ')} having count(*) > 1
        ), moved as (
          delete from ${table} t using dup d
           where ${spec.primaryKey.map((k) => `t.${ident(k)} = d.${ident(k)}`).join(' and ')}

@@ -9,7 +9,7 @@ import { SOURCES, type SourceSpec } from '../sources/index.ts';
 import { SourceFileError } from './errors.ts';
 import { cascadeQuarantine } from './cascade.ts';
 import { quarantineDuplicateKeys } from './duplicates.ts';
-import { loadFile, type FileLoadResult, type RejectedRow } from './loadFile.ts';
+import { loadFile, type CsvPath, type FileLoadResult, type RejectedRow } from './loadFile.ts';
 import { prestartParseWorkers } from './parseWorkers.ts';
 import { rawTableDdl, versionsTableSql } from './rawTable.ts';
 
@@ -32,6 +32,8 @@ export interface IngestOptions {
    * two versions of the row, and the merge keeps the newest (src/feed/merge.ts).
    */
   resolveDuplicates?: boolean;
+  /** `streaming` loads every file through the streaming validator (see loadFile); default: the server's CSV parser when it can. */
+  csvPath?: CsvPath;
   onFileStart?: (spec: SourceSpec, bytes: number) => void;
   onProgress?: (spec: SourceSpec, bytes: number) => void;
   onFileDone?: (result: FileLoadResult) => void;
@@ -55,8 +57,10 @@ export async function ingestToBuild(pool: Pool, opts: IngestOptions): Promise<Fi
     throw new SourceFileError(missing[0]!, `file not found in ${opts.dataDir} (missing: ${missing.join(', ')})`);
   }
   const concurrency = Math.max(1, opts.concurrency ?? 2);
-  // Each file parses on a worker thread (loadFile): start them while the schema is being reset.
-  prestartParseWorkers(Math.min(concurrency, sources.length));
+  // A file the server's CSV parser cannot take parses on a worker thread (loadFile): start one while
+  // the schema is being reset (the Kaggle reviews file always needs it; a second one starts if needed).
+  if (opts.csvPath === 'streaming') prestartParseWorkers(Math.min(concurrency, sources.length));
+  else prestartParseWorkers(1);
   const target = opts.schema ?? RAW_BUILD_SCHEMA;
   const schema = ident(target);
   await pool.query(`drop schema if exists ${schema} cascade; create schema ${schema}; ${markStagedSql(target, false, opts.runId)}`);
@@ -87,10 +91,17 @@ export async function ingestToBuild(pool: Pool, opts: IngestOptions): Promise<Fi
   // Duplicate keys where the key must be unique: exact copies kept once, conflicting ones all
   // quarantined. Then rows whose parent row was quarantined cannot load either: quarantine them
   // too (and say why).
-  for (const moved of [
-    opts.resolveDuplicates === false ? new Map<string, number>() : await quarantineDuplicateKeys(pool, opts.runId, sources, target),
-    await cascadeQuarantine(pool, opts.runId, sources, target),
-  ]) {
+  const phase = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
+    const started = performance.now();
+    const out = await fn();
+    opts.log.info({ step: 'ingest', ms: Math.round(performance.now() - started) }, what);
+    return out;
+  };
+  const duplicates = opts.resolveDuplicates === false
+    ? new Map<string, number>()
+    : await phase('duplicate keys quarantined', () => quarantineDuplicateKeys(pool, opts.runId, sources, target));
+  const orphans = await phase('orphans quarantined', () => cascadeQuarantine(pool, opts.runId, sources, target));
+  for (const moved of [duplicates, orphans]) {
     for (const r of results) {
       const n = moved.get(r.source) ?? 0;
       r.rowsLoaded -= n;
@@ -98,7 +109,9 @@ export async function ingestToBuild(pool: Pool, opts: IngestOptions): Promise<Fi
     }
   }
   // The history of the versioned sources starts as the file (each row valid since the beginning).
-  for (const spec of sources) for (const sql of versionsTableSql(spec, target)) await pool.query(sql);
+  await phase('version histories created', async () => {
+    for (const spec of sources) for (const sql of versionsTableSql(spec, target)) await pool.query(sql);
+  });
   // Only now may transform, check --staged and publish use the staged raw layer.
   await markStaged(pool, target, true, opts.runId);
   // Keep the declared order so summaries and audit rows read the same on every run.
@@ -118,12 +131,24 @@ async function loadOne(pool: Pool, spec: SourceSpec, opts: IngestOptions): Promi
     const { size } = await stat(filePath);
     opts.onFileStart?.(spec, size);
     const sink = (rows: RejectedRow[]) => quarantine(pool, opts.runId, spec, rows);
-    const result = await loadFile(client, spec, filePath, schema, sink, (b) => opts.onProgress?.(spec, b));
+    const result = await loadFile(client, spec, filePath, schema, sink, {
+      runId: opts.runId,
+      csvPath: opts.csvPath,
+      restart: async () => {
+        await client.query('rollback');
+        await client.query('begin');
+        await client.query(rawTableDdl(spec, schema));
+      },
+      onProgress: (b) => opts.onProgress?.(spec, b),
+    });
     await client.query(`analyze ${ident(schema)}.${ident(spec.name)}`);
     await client.query('commit');
     if (opts.recordLoads !== false) await recordFileLoad(pool, opts.runId, result);
     log.info(
-      { rows_read: result.rowsRead, rows_loaded: result.rowsLoaded, rows_rejected: result.rowsRejected, ms: result.durationMs },
+      {
+        rows_read: result.rowsRead, rows_loaded: result.rowsLoaded, rows_rejected: result.rowsRejected, ms: result.durationMs,
+        csv_path: result.csvPath, ...(result.streamingBecause ? { streaming_because: result.streamingBecause } : {}),
+      },
       'file loaded',
     );
     return result;

@@ -7,6 +7,7 @@ import type { SourceSpec } from '../sources/index.ts';
 import { InterruptedError, onInterrupt } from '../db/interrupt.ts';
 import { SourceFileError } from './errors.ts';
 import { copyStatement } from './rawTable.ts';
+import { loadWithServerCsv } from './serverCsv.ts';
 import type { RejectSink } from './recordsToCopy.ts';
 import { acquireParseWorker, releaseParseWorker } from './parseWorkers.ts';
 import { fromFileErrorData, type FromWorker, type ParseCounts, type ParseJob, type ToWorker } from './workerProtocol.ts';
@@ -22,6 +23,9 @@ export interface FileLoadResult {
   rowsLoaded: number;
   rowsRejected: number;
   durationMs: number;
+  /** Which way the file went in, and why not the server's way when it did not. */
+  csvPath: CsvPath;
+  streamingBecause?: string;
 }
 
 /**
@@ -30,11 +34,26 @@ export interface FileLoadResult {
  */
 const CREDITS = 4;
 
+/** Which way a file went in (serverCsv.ts, or the streaming validator of parseWorker.ts). */
+export type CsvPath = 'server' | 'streaming';
+
+export interface LoadFileOptions {
+  /** Quarantined rows of the server path are written under this run. */
+  runId: number;
+  /** `streaming` skips the server path (the equivalence tests compare both). Default: server, falling back. */
+  csvPath?: CsvPath;
+  /**
+   * Rolls the file's transaction back and starts a fresh one with the raw table created again
+   * (and empty): what a declined server path leaves is undone before the next way in.
+   */
+  restart: () => Promise<void>;
+  onProgress?: (bytes: number) => void;
+}
+
 /**
- * Streams one CSV file into `schema.<spec.name>` with COPY. The file is read, parsed, validated
- * and turned into COPY text by a worker thread (parseWorker.ts), so files loading at the same time
- * parse on different cores; this thread only writes the worker's chunks to the COPY stream and
- * hands quarantined rows to `sink`. Memory stays flat: a few chunks and one reject batch at most.
+ * Loads one CSV file into `schema.<spec.name>`: by PostgreSQL's own CSV parser with the validation
+ * in SQL when it can give the same result (serverCsv.ts), else streamed through a parse worker.
+ * Both quarantine the same rows with the same line, column, value and reason.
  */
 export async function loadFile(
   client: Client,
@@ -42,12 +61,72 @@ export async function loadFile(
   filePath: string,
   schema: string,
   sink: RejectSink,
-  onProgress?: (bytes: number) => void,
+  opts: LoadFileOptions,
 ): Promise<FileLoadResult> {
   const started = performance.now();
   const stat = await fs.stat(filePath).catch(() => {
     throw new SourceFileError(spec.fileName, `file not found at ${filePath}`);
   });
+  // Progress of a file that falls back is reported once: the second read only counts past the first.
+  let reported = 0;
+  let read = 0;
+  const progress = (bytes: number) => {
+    read += bytes;
+    if (read > reported) opts.onProgress?.(read - reported);
+    reported = Math.max(reported, read);
+  };
+  let streamingBecause: string | undefined = 'asked for';
+  if (opts.csvPath !== 'streaming') {
+    // Undoes a declined attempt. If even that fails (the connection is gone), the file fails with
+    // the reason the attempt stopped, named against the file.
+    const restart = async (why: string) => {
+      await opts.restart().catch((err: Error) => {
+        throw Object.assign(new SourceFileError(spec.fileName, why), { cause: err });
+      });
+      read = 0;
+    };
+    let server = await loadWithServerCsv(client, spec, filePath, schema, opts.runId, progress);
+    if ('declined' in server && server.retryExact) {
+      // A cast refused what the cheap guards let through: the exact checks quarantine it.
+      await restart(server.declined);
+      server = await loadWithServerCsv(client, spec, filePath, schema, opts.runId, progress, true);
+    }
+    if (!('declined' in server)) return result(spec, stat.size, server, started, 'server');
+    streamingBecause = server.declined;
+    await restart(server.declined);
+  }
+  const counts = await streamFile(client, spec, filePath, schema, sink, progress);
+  return { ...result(spec, stat.size, counts, started, 'streaming'), streamingBecause };
+}
+
+function result(spec: SourceSpec, fileBytes: number, counts: ParseCounts, started: number, csvPath: CsvPath): FileLoadResult {
+  return {
+    source: spec.name,
+    fileName: spec.fileName,
+    fileBytes,
+    fileSha256: counts.sha256,
+    rowsRead: counts.rowsRead,
+    rowsLoaded: counts.rowsLoaded,
+    rowsRejected: counts.rowsRejected,
+    durationMs: Math.round(performance.now() - started),
+    csvPath,
+  };
+}
+
+/**
+ * Streams one CSV file into `schema.<spec.name>` with COPY. The file is read, parsed, validated
+ * and turned into COPY text by a worker thread (parseWorker.ts), so files loading at the same time
+ * parse on different cores; this thread only writes the worker's chunks to the COPY stream and
+ * hands quarantined rows to `sink`. Memory stays flat: a few chunks and one reject batch at most.
+ */
+async function streamFile(
+  client: Client,
+  spec: SourceSpec,
+  filePath: string,
+  schema: string,
+  sink: RejectSink,
+  onProgress: (bytes: number) => void,
+): Promise<ParseCounts> {
   const worker = acquireParseWorker();
   let clean = false;
   try {
@@ -55,16 +134,7 @@ export async function loadFile(
     const job: ParseJob = { spec, filePath, credits: CREDITS };
     const counts = await forwardToCopy(worker, job, copy, sink, onProgress);
     clean = true;
-    return {
-      source: spec.name,
-      fileName: spec.fileName,
-      fileBytes: stat.size,
-      fileSha256: counts.sha256,
-      rowsRead: counts.rowsRead,
-      rowsLoaded: counts.rowsLoaded,
-      rowsRejected: counts.rowsRejected,
-      durationMs: Math.round(performance.now() - started),
-    };
+    return counts;
   } finally {
     // After a failure the worker may still be parsing, or be mid-protocol: it is ended, not reused.
     releaseParseWorker(worker, clean);

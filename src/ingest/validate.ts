@@ -1,4 +1,5 @@
-import { BRAZIL_STATES, type ColumnSpec, type SourceSpec } from '../sources/index.ts';
+import type { ColumnSpec, SourceSpec } from '../sources/index.ts';
+import { MISSING_REASON, NUL_REASON, rangeReason, TYPE_RULES, valuesReason } from './columnRules.ts';
 
 /** Why a row was quarantined: the first column that failed and its value. */
 export interface RowRejection {
@@ -19,71 +20,35 @@ export function copyEscape(value: string): string {
   return value.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'));
 }
 
-const ID = /^[0-9a-f]{32}$/;
-const INTEGER = /^-?\d{1,15}$/;
-const MONEY = /^-?\d{1,10}(\.\d{1,2})?$/;
-const DOUBLE = /^-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
-const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$/;
-const ZIP_PREFIX = /^\d{5}$/;
-const STATES: ReadonlySet<string> = new Set(BRAZIL_STATES);
-const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-
-function isValidTimestamp(m: RegExpExecArray): boolean {
-  const year = Number(m[1]);
-  const month = Number(m[2]);
-  const day = Number(m[3]);
-  if (month < 1 || month > 12 || day < 1 || Number(m[4]) > 23 || Number(m[5]) > 59 || Number(m[6]) > 59) return false;
-  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
-  return day <= (month === 2 && !leap ? 28 : DAYS_IN_MONTH[month - 1]!);
-}
-
-/** Builds the check of one column from its spec, once, so the per-row path only runs closures. */
+/** Builds the check of one column from its spec (rules in columnRules.ts), once, so the per-row path only runs closures. */
 export function compileColumn(col: ColumnSpec): FieldCheck {
   const reject = (value: string, reason: string): RowRejection => ({ column: col.name, value, reason });
+  const rule = TYPE_RULES[col.type];
   const { min, max } = col.range ?? {};
   const inRange = (n: number) => (min === undefined || n >= min) && (max === undefined || n <= max);
-  const rangeText = `${min ?? '-inf'}..${max ?? '+inf'}`;
+  const outOfRange = rangeReason(col);
   const allowed = col.values ? new Set(col.values) : undefined;
+  const notAllowed = col.values ? valuesReason(col.values) : '';
 
   let typed: FieldCheck;
-  switch (col.type) {
-    case 'id':
-      typed = (v) => (ID.test(v) ? v : reject(v, 'not a 32-character lowercase hex id'));
-      break;
-    case 'zip_prefix':
-      typed = (v) => (ZIP_PREFIX.test(v) ? v : reject(v, 'not a 5-digit zip code prefix'));
-      break;
-    case 'state':
-      typed = (v) => (STATES.has(v) ? v : reject(v, 'not a Brazilian state code'));
-      break;
-    case 'integer':
-    case 'money':
-    case 'double': {
-      const pattern = col.type === 'integer' ? INTEGER : col.type === 'money' ? MONEY : DOUBLE;
-      const label = col.type === 'integer' ? 'an integer' : col.type === 'money' ? 'an amount with at most 2 decimals' : 'a number';
-      typed = (v) => {
-        if (!pattern.test(v)) return reject(v, `not ${label}`);
-        return col.range && !inRange(Number(v)) ? reject(v, `out of range ${rangeText}`) : v;
-      };
-      break;
-    }
-    case 'timestamp':
-      typed = (v) => {
-        const m = TIMESTAMP.exec(v);
-        return m && isValidTimestamp(m) ? v : reject(v, 'not a timestamp YYYY-MM-DD HH:MM:SS');
-      };
-      break;
-    case 'text':
-      // PostgreSQL text cannot hold NUL: COPY would fail the whole file, so the row is quarantined.
-      typed = (v) => (v.includes('\0') ? reject(v, 'contains a NUL character') : copyEscape(v));
-      break;
+  if (!rule) {
+    // PostgreSQL text cannot hold NUL: COPY would fail the whole file, so the row is quarantined.
+    typed = (v) => (v.includes('\0') ? reject(v, NUL_REASON) : copyEscape(v));
+  } else {
+    const pattern = rule.pattern ? new RegExp(rule.pattern) : undefined;
+    const oneOf = rule.oneOf ? new Set(rule.oneOf) : undefined;
+    const also = rule.also?.js;
+    const length = rule.length;
+    const ranged = rule.numeric && col.range !== undefined;
+    typed = (v) => {
+      if ((length !== undefined && v.length !== length) || (pattern && !pattern.test(v)) || (oneOf && !oneOf.has(v)) || (also && !also(v))) return reject(v, rule.reason);
+      return ranged && !inRange(Number(v)) ? reject(v, outOfRange) : v;
+    };
   }
-  const withValues: FieldCheck = allowed
-    ? (v) => (allowed.has(v) ? typed(v) : reject(v, `not one of ${[...allowed].join(', ')}`))
-    : typed;
+  const withValues: FieldCheck = allowed ? (v) => (allowed.has(v) ? typed(v) : reject(v, notAllowed)) : typed;
   return col.nullable
     ? (v) => (v === '' ? COPY_NULL : withValues(v))
-    : (v) => (v === '' ? reject(v, 'required value is missing') : withValues(v));
+    : (v) => (v === '' ? reject(v, MISSING_REASON) : withValues(v));
 }
 
 export interface RowValidator {

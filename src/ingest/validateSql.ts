@@ -1,0 +1,126 @@
+import { ident } from '../db/connection.ts';
+import type { ColumnSpec, SourceSpec } from '../sources/index.ts';
+import { MISSING_REASON, rangeReason, TYPE_RULES, valuesReason } from './columnRules.ts';
+import { LINE_COLUMN, SQL_TYPES } from './rawTable.ts';
+
+/**
+ * The spec's validation as SQL, for the server-side path (serverCsv.ts): the same rules as the
+ * streaming validator (validate.ts), rendered from the same definitions (columnRules.ts), over a
+ * text table holding one column per header field (`c1`..`cN`, NULL for an unquoted empty field)
+ * and the record's ordinal `ord` (1 for the first record after the header).
+ */
+
+export const lit = (s: string): string => `'${s.replaceAll("'", "''")}'`;
+const float = (n: number): string => `${n}::float8`;
+
+/** The text column of the i-th header field (0-based). */
+export const fieldColumn = (i: number): string => `c${i + 1}`;
+
+/**
+ * SQL expression that is NULL when the column's text `v` (never NULL: '' when empty) is valid,
+ * else the reason, with the checks in the streaming validator's order: missing, enumeration, type,
+ * range. A CASE, so each check runs only when the earlier ones passed (a cast never sees text that
+ * does not match its pattern).
+ */
+export function columnReasonSql(col: ColumnSpec, v: string, checks: 'all' | 'no range' | 'guarded' = 'all'): string | undefined {
+  const rule = TYPE_RULES[col.type];
+  const whens: string[] = [];
+  if (col.values) whens.push(`when ${v} not in (${col.values.map(lit).join(', ')}) then ${lit(valuesReason(col.values))}`);
+  if (rule) {
+    const guarded = checks === 'guarded' && rule.castGuardSql;
+    const ok = [
+      rule.length !== undefined ? `length(${v}) = ${rule.length}` : undefined,
+      guarded ? rule.castGuardSql!(v) : undefined,
+      rule.pattern && !guarded ? `${v} ~ ${lit(rule.pattern)}` : undefined,
+      rule.oneOf ? `${v} in (${rule.oneOf.map(lit).join(', ')})` : undefined,
+    ].filter(Boolean);
+    whens.push(`when not (${ok.join(' and ')}) then ${lit(rule.reason)}`);
+    if (rule.also && !guarded) whens.push(`when not ${rule.also.sql(v)} then ${lit(rule.reason)}`);
+    const range = rangeSql(col, `${v}::float8`);
+    if (range && checks === 'all') whens.push(`when not ${range} then ${lit(rangeReason(col))}`);
+  }
+  if (whens.length === 0 && col.nullable) return undefined; // any text, or nothing: always valid
+  return `case when ${v} = '' then ${col.nullable ? 'null' : lit(MISSING_REASON)} ${whens.join(' ')} end`;
+}
+
+/** The range of a numeric column over its value as a double `n` (JavaScript's Number in validate.ts). */
+function rangeSql(col: ColumnSpec, n: string): string | undefined {
+  if (!TYPE_RULES[col.type]?.numeric || !col.range) return undefined;
+  const { min, max } = col.range;
+  const within = [min !== undefined ? `${n} >= ${float(min)}` : '', max !== undefined ? `${n} <= ${float(max)}` : ''].filter(Boolean);
+  return within.length ? `(${within.join(' and ')})` : undefined;
+}
+
+export interface ServerValidation {
+  /** Insert of the valid rows into the typed raw table. */
+  insertValid: string;
+  /**
+   * The same with the cheaper guards of columnRules' castGuardSql, when a column has one: it gives
+   * the same rows or fails (a cast refusing what a guard let through); then insertValid runs.
+   */
+  insertValidGuarded?: string;
+  /** Insert of the invalid ones into audit.rejected_rows; parameters $1 run id, $2 source, $3 file name. */
+  insertRejected: string;
+}
+
+/**
+ * The two statements that move a file's text table into the raw table `target` and the quarantine.
+ * `fieldIndex` maps each spec column to its header field (-1: an optional column the file lacks);
+ * `width` is the number of header fields. `breaksInFields`: some quoted field holds a line break,
+ * so a record's line is not simply its ordinal + 1 and needs the running count of the breaks in the
+ * records before it (a window over the whole file: only for such files).
+ */
+export function serverValidation(
+  spec: SourceSpec,
+  target: string,
+  textTable: string,
+  fieldIndex: readonly number[],
+  width: number,
+  breaksInFields: boolean,
+): ServerValidation {
+  const fields = Array.from({ length: width }, (_, i) => `coalesce(t.${fieldColumn(i)}, '')`);
+  const valueOf = (i: number) => (fieldIndex[i]! < 0 ? `''` : fields[fieldIndex[i]!]!);
+  const reasons = spec.columns.map((c, i) => columnReasonSql(c, valueOf(i)));
+  const checked = reasons.map((r, i) => ({ r, i })).filter((x): x is { r: string; i: number } => x.r !== undefined);
+  const valid = checked.length ? checked.map((x) => `${x.r} is null`).join(' and ') : 'true';
+
+  const breaks = fields.map((f) => `length(${f}) - length(replace(${f}, E'\\n', ''))`).join(' + ');
+  const line = breaksInFields
+    ? `t.ord + 1 + coalesce(sum(${breaks}) over (order by t.ord rows between unbounded preceding and 1 preceding), 0)`
+    : 't.ord + 1';
+  const source = `(select t.*, ${line} as ${LINE_COLUMN} from ${textTable} t) t`;
+
+  // Valid rows: every check but the ranges on the text, then the casts (once), then the ranges on
+  // the cast values (NULL, an empty optional value, passes). The fence (offset 0) keeps the planner
+  // from moving the casts before the checks or computing them twice.
+  const typed = spec.columns.map((c, i) => {
+    const v = `nullif(${valueOf(i)}, '')`;
+    return `${SQL_TYPES[c.type] === 'text' ? v : `${v}::${SQL_TYPES[c.type]}`} as ${ident(c.name)}`;
+  });
+  const ranges = spec.columns.map((c) => rangeSql(c, `s.${ident(c.name)}::float8`)).filter((r): r is string => r !== undefined);
+  const columns = [...spec.columns.map((c) => ident(c.name)), LINE_COLUMN].join(', ');
+  const insert = (checks: 'no range' | 'guarded') => {
+    const early = spec.columns.map((c, i) => columnReasonSql(c, valueOf(i), checks)).filter((r): r is string => r !== undefined);
+    return `insert into ${target} (${columns})
+    select ${columns} from (
+      select ${typed.join(', ')}, t.${LINE_COLUMN} from ${source}
+       where ${early.length ? early.map((r) => `${r} is null`).join(' and ') : 'true'} offset 0
+    ) s${ranges.length ? ` where ${ranges.map((r) => `coalesce(${r}, true)`).join(' and ')}` : ''}`;
+  };
+  const insertValid = insert('no range');
+  const insertValidGuarded = spec.columns.some((c) => TYPE_RULES[c.type]?.castGuardSql) ? insert('guarded') : undefined;
+
+  // The first failing column, its value and reason; JSON of the whole record as JSON.stringify
+  // writes it (no spaces), and the natural key when every key field is filled.
+  const failures = checked.map((x) => `(${x.i}, ${lit(spec.columns[x.i]!.name)}, ${valueOf(x.i)}, ${x.r})`).join(', ');
+  const record = `'[' || ${fields.map((f) => `to_json(${f})::text`).join(` || ',' || `)} || ']'`;
+  const keyFields = spec.primaryKey.map((k) => valueOf(spec.columns.findIndex((c) => c.name === k)));
+  const key = keyFields.length ? `case when ${keyFields.map((f) => `${f} <> ''`).join(' and ')} then ${keyFields.join(` || '|' || `)} end` : 'null';
+  const insertRejected = `insert into audit.rejected_rows (run_id, source, file_name, line, column_name, value, reason, record, record_key)
+    select $1, $2, $3, t.${LINE_COLUMN}, f.c, f.v, f.r, ${record}, ${key}
+      from ${source}
+      cross join lateral (select c, v, r from (values ${failures || "(0, '', '', null::text)"}) x(i, c, v, r) where r is not null order by i limit 1) f
+     where not (${valid})
+     order by t.${LINE_COLUMN}`;
+  return { insertValid, insertValidGuarded, insertRejected };
+}
