@@ -33,6 +33,51 @@ function redacted(url: string): string {
 }
 
 /**
+ * Settings of every session the job opens, sent in the start-up packet (`options=-c ...`, no round
+ * trip, any user may set them), so that a default-configured server we do not own (4MB work_mem,
+ * JIT on, synchronous commit) runs the job as the embedded server does with its own settings:
+ * - `synchronous_commit=off`: a commit does not wait for its WAL flush. A crash can lose the last
+ *   commits (never corrupt them); the job is idempotent and a rerun redoes them.
+ * - `jit=off`: the models and checks are many medium queries; compiling each one costs more than it
+ *   saves (measured on PostgreSQL 15 with JIT on, see docs/benchmarks.md).
+ * - `work_mem`, `maintenance_work_mem`: hashes and sorts of the checks stay in memory; index
+ *   and key builds sort in memory. A build session raises work_mem further (buildSessionSettings).
+ * - `max_parallel_maintenance_workers`: index builds may use a worker, as on the embedded server.
+ * An administrator can raise them further or set the server-wide ones (docs/operations.md).
+ */
+export const JOB_SESSION_SETTINGS: Readonly<Record<string, string>> = {
+  synchronous_commit: 'off',
+  jit: 'off',
+  work_mem: '64MB',
+  maintenance_work_mem: '256MB',
+  max_parallel_maintenance_workers: '1',
+};
+
+/**
+ * What a model build sets for its own transaction (`set local`):
+ * - `work_mem`: at most two models build at once, each with a few sorts and hashes that must stay
+ *   in memory (they spilled at scale 10 with less).
+ * - `default_statistics_target`: the analyze that ends each build only has to give the next models
+ *   and the gate row counts and rough distributions; a 3,000-row sample (10) does, at a tenth of
+ *   the default's cost (100: 30,000 rows, 0.8 s for order_fulfillment_fact). Autovacuum analyzes
+ *   every published table again with the server's target soon after (the build's inserts count as
+ *   changes at commit), which is what the served queries plan with.
+ */
+export const BUILD_SESSION_SETTINGS: Readonly<Record<string, string>> = { work_mem: '256MB', default_statistics_target: '10' };
+
+/** `-c name=value ...` for libpq's `options`, from a settings map. */
+export function sessionOptions(settings: Readonly<Record<string, string>>, url?: string): string {
+  // Options already in the URL (`?options=...`) come last, so that they win.
+  let fromUrl = '';
+  try {
+    fromUrl = url ? (new URL(url).searchParams.get('options') ?? '') : '';
+  } catch {
+    // an unparsable URL is reported by the pool below
+  }
+  return [...Object.entries(settings).map(([k, v]) => `-c ${k}=${v}`), fromUrl].filter(Boolean).join(' ');
+}
+
+/**
  * Connects to DATABASE_URL, or starts (or reuses) the embedded server. Every failure to reach the
  * server names where the URL came from (DATABASE_URL or the embedded server). Every connection
  * gets an 'error' listener: a server that goes away (stopped, restarted, network) fails the query
@@ -46,7 +91,7 @@ export async function connect(config: Config, log: Logger): Promise<Database> {
   const origin = embedded ? `the embedded server (${redacted(url)})` : `DATABASE_URL (${redacted(url)})`;
   let pool: pg.Pool;
   try {
-    pool = new pg.Pool({ connectionString: url, max: 6, application_name: 'olist' });
+    pool = new pg.Pool({ connectionString: url, max: 6, application_name: 'olist', options: sessionOptions(JOB_SESSION_SETTINGS, url) });
   } catch (err) {
     throw new ConfigError(`DATABASE_URL is not a usable connection URL: ${(err as Error).message}`);
   }
