@@ -26,7 +26,7 @@ import { copyFloor, probeModes, type FloorResult } from './copyFloor.ts';
 import { feedBench } from './feed.ts';
 import type { ModelProfile } from './modelProfile.ts';
 import { execFileSync } from 'node:child_process';
-import { loadAverage, measure, median, parseJsonOut, parseLogs, waitForQuiet, type LogLine, type Measured } from './measure.ts';
+import { loadAverage, measure, median, parseJsonOut, parseLogs, serverCpuSeconds, waitForQuiet, type LogLine, type Measured } from './measure.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = path.join(ROOT, 'bin', 'olist.js');
@@ -216,6 +216,8 @@ interface OurRun {
   ms: number;
   /** CPU seconds of the CLI process (user + system; the server's work is not in it). */
   cpuS: number | null;
+  /** CPU seconds the server spent during the command (bench/measure.ts serverCpuSeconds; null when not local). */
+  serverCpuS: number | null;
   /** 1-minute load average before and after. */
   load: [number, number];
   /** What the CLI itself reports (`seconds`), without node start-up. */
@@ -318,15 +320,18 @@ async function ourCommand(target: Target, command: 'ingest' | 'run', dataDir: st
   const url = target.url;
   await checkpoint(url);
   const env = { ...target.env, OLIST_DATA_DIR: dataDir };
+  const cpuBefore = await serverCpuSeconds(url).catch(() => null);
   const m = await cli(command === 'ingest' ? ['ingest', '--data-dir', dataDir] : ['run'], env);
   const out = parseJsonOut<{ runId: number; seconds?: number; files: { file: string; rowsLoaded: number; ms: number }[] }>(m.stdout);
   const logs = parseLogs(m.stderr);
   const models = logs.filter((l) => l.msg === 'model built').map((l) => ({ model: l.model ?? '?', rows: l.rows ?? 0, ms: l.ms ?? 0 }));
   const checks = logs.filter((l) => l.msg === 'quality check');
   const phases = phasesOf(logs, m.startedAt, m.startedAt + m.ms);
+  const cpuAfter = cpuBefore === null ? null : await serverCpuSeconds(url).catch(() => null);
   return {
     ms: m.ms,
     cpuS: m.cpuS,
+    serverCpuS: cpuBefore === null || cpuAfter === null ? null : Math.round((cpuAfter - cpuBefore) * 100) / 100,
     load: m.load,
     internalMs: out.seconds === undefined ? null : Math.round(out.seconds * 1000),
     peakRssMb: m.peakRssMb,
@@ -456,11 +461,11 @@ async function benchScale(scale: number, opts: Options, target: Target, python: 
     await quiet();
     const ing = await ourCommand(target, 'ingest', dir);
     ingest.push(ing);
-    say(`  olist ingest${tag}: ${sec(ing.ms)} s, peak RSS ${ing.peakRssMb} MB, CPU ${ing.cpuS} s${loadNote(ing.load)}`);
+    say(`  olist ingest${tag}: ${sec(ing.ms)} s, peak RSS ${ing.peakRssMb} MB, CPU ${ing.cpuS} s, server CPU ${ing.serverCpuS ?? '-'} s${loadNote(ing.load)}`);
     await quiet();
     const rn = await ourCommand(target, 'run', dir);
     run.push(rn);
-    say(`  olist run${tag}: ${sec(rn.ms)} s, peak RSS ${rn.peakRssMb} MB, CPU ${rn.cpuS} s, gate ${rn.gateMs} ms${loadNote(rn.load)}`);
+    say(`  olist run${tag}: ${sec(rn.ms)} s, peak RSS ${rn.peakRssMb} MB, CPU ${rn.cpuS} s, server CPU ${rn.serverCpuS ?? '-'} s, gate ${rn.gateMs} ms${loadNote(rn.load)}`);
   }
 
   let pandas: PandasResult | null = null;
@@ -581,6 +586,9 @@ function report(results: ScaleResult[], runs: number, git: { commit: string | nu
     out.push('');
     out.push(`-- scale ${r.scale}${multi ? `, ${r.server}` : ''}: where the time goes (load ${run.load[0].toFixed(2)} -> ${run.load[1].toFixed(2)}) --`);
     out.push(`run phases (s): ${Object.entries(run.phases).map(([k, v]) => `${k} ${sec(v)}`).join(', ')}`);
+    out.push(`CPU s (CLI / server): ingest ${fmt(ingest.cpuS, 2)} / ${fmt(ingest.serverCpuS, 2)}, run ${fmt(run.cpuS, 2)} / ${fmt(run.serverCpuS, 2)}` +
+      (run.serverCpuS !== null && ingest.serverCpuS !== null ? ` (server CPU of the run beyond the ingest: ${fmt(run.serverCpuS - ingest.serverCpuS, 2)})` : '') +
+      ' — steadier than wall time on a busy machine; the server figure counts every session of that server');
     const layers = Object.entries(run.gateLayers);
     if (layers.length) out.push(`gate by layer (checks, s of check work; they run two at a time): ${layers.map(([l, g]) => `${l} ${g.checks} ${fmt(sec(g.ms), 2)}`).join(', ')}`);
     out.push(table(
