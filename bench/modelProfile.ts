@@ -12,7 +12,7 @@ import pg from 'pg';
 import { compileModel, constraintsDdl } from '../src/transform/build.ts';
 import { loadModels, MODEL_LAYERS } from '../src/transform/models.ts';
 import { RAW_SCHEMA } from '../src/ingest/ingest.ts';
-import { BUILD_SESSION_SETTINGS, JOB_SESSION_SETTINGS } from '../src/db/connection.ts';
+import { BUILD_SESSION_SETTINGS, JOB_SESSION_MINIMUMS_KB, JOB_SESSION_SETTINGS, settingsToRaiseSql } from '../src/db/connection.ts';
 
 interface PlanNode {
   'Node Type': string;
@@ -82,7 +82,11 @@ export async function profileModels(url: string, plansFile?: string, compare = f
   const plans: string[] = [];
   const profiles: ModelProfile[] = [];
   try {
-    for (const [k, v] of Object.entries({ ...JOB_SESSION_SETTINGS, ...BUILD_SESSION_SETTINGS })) await client.query(`select set_config($1, $2, false)`, [k, v]);
+    // The job's own session settings (src/db/connection.ts), then a build's.
+    for (const [k, v] of Object.entries(JOB_SESSION_SETTINGS)) await client.query(`select set_config($1, $2, false)`, [k, v]);
+    const raise = (await client.query<{ r: Record<string, string> }>(`select (${settingsToRaiseSql(JOB_SESSION_MINIMUMS_KB)}) as r`)).rows[0]!.r;
+    for (const [k, v] of Object.entries(raise)) await client.query(`select set_config($1, $2, false)`, [k, v]);
+    for (const [k, v] of Object.entries(BUILD_SESSION_SETTINGS)) await client.query(`select set_config($1, $2, false)`, [k, v]);
     await client.query(MODEL_LAYERS.map((l) => `drop schema if exists ${ident(profileSchema(l))} cascade; create schema ${ident(profileSchema(l))};`).join('\n'));
     for (const m of models) {
       const table = `${ident(profileSchema(m.layer))}.${ident(m.name)}`;

@@ -33,25 +33,37 @@ function redacted(url: string): string {
 }
 
 /**
- * Settings of every session the job opens, sent in the start-up packet (`options=-c ...`, no round
- * trip, any user may set them), so that a default-configured server we do not own (4MB work_mem,
- * JIT on, synchronous commit) runs the job as the embedded server does with its own settings:
+ * Settings of every session the job opens, so that a default-configured server we do not own
+ * (JIT on, synchronous commit, 4MB work_mem) runs the job as the embedded server does with its own
+ * configuration (src/db/embedded.ts). Any user may set them for a session.
  * - `synchronous_commit=off`: a commit does not wait for its WAL flush. A crash can lose the last
  *   commits (never corrupt them); the job is idempotent and a rerun redoes them.
- * - `jit=off`: the models and checks are many medium queries; compiling each one costs more than it
- *   saves (measured on PostgreSQL 15 with JIT on, see docs/benchmarks.md).
- * - `work_mem`, `maintenance_work_mem`: hashes and sorts of the checks stay in memory; index
- *   and key builds sort in memory. A build session raises work_mem further (buildSessionSettings).
- * - `max_parallel_maintenance_workers`: index builds may use a worker, as on the embedded server.
- * An administrator can raise them further or set the server-wide ones (docs/operations.md).
+ * - `jit=off`: the models and checks are many medium-sized queries; compiling each one costs more
+ *   than it saves.
+ * Sent in the start-up packet (libpq `options`): no round trip.
  */
 export const JOB_SESSION_SETTINGS: Readonly<Record<string, string>> = {
   synchronous_commit: 'off',
   jit: 'off',
-  work_mem: '64MB',
-  maintenance_work_mem: '256MB',
-  max_parallel_maintenance_workers: '1',
 };
+
+/**
+ * Memory for the job's sessions, in kB, applied only where the server's own setting is lower (an
+ * administrator's larger value is kept): hashes and sorts of the checks in memory, index and key
+ * builds sorting in memory (`maintenance_work_mem` at scale 10). A model build raises work_mem
+ * further for its own transaction (BUILD_SESSION_SETTINGS).
+ */
+export const JOB_SESSION_MINIMUMS_KB: Readonly<Record<string, number>> = {
+  work_mem: 64 * 1024,
+  maintenance_work_mem: 512 * 1024,
+};
+
+/** The settings among `minimumsKb` that the server has lower, with the value to raise them to (e.g. `64MB`). */
+export function settingsToRaiseSql(minimumsKb: Readonly<Record<string, number>>): string {
+  const values = Object.entries(minimumsKb).map(([k, v]) => `('${k}', ${Math.round(v)})`).join(', ');
+  // pg_settings gives work_mem and maintenance_work_mem in kB.
+  return `select coalesce(json_object_agg(m.name, m.kb || 'kB'), '{}') from (values ${values}) m(name, kb) join pg_settings s on s.name = m.name where s.setting::bigint < m.kb`;
+}
 
 /**
  * What a model build sets for its own transaction (`set local`):
@@ -65,16 +77,22 @@ export const JOB_SESSION_SETTINGS: Readonly<Record<string, string>> = {
  */
 export const BUILD_SESSION_SETTINGS: Readonly<Record<string, string>> = { work_mem: '256MB', default_statistics_target: '10' };
 
-/** `-c name=value ...` for libpq's `options`, from a settings map. */
-export function sessionOptions(settings: Readonly<Record<string, string>>, url?: string): string {
-  // Options already in the URL (`?options=...`) come last, so that they win.
-  let fromUrl = '';
+/** `-c name=value ...` for libpq's `options`, from a settings map, then `extra` (options of the URL, which win). */
+export function sessionOptions(settings: Readonly<Record<string, string>>, extra = ''): string {
+  return [...Object.entries(settings).map(([k, v]) => `-c ${k}=${v}`), extra].filter(Boolean).join(' ');
+}
+
+/** The URL without its `options` parameter, and that parameter (node-postgres lets the URL's replace ours). */
+function splitOptions(url: string): { url: string; options: string } {
   try {
-    fromUrl = url ? (new URL(url).searchParams.get('options') ?? '') : '';
+    const u = new URL(url);
+    const options = u.searchParams.get('options') ?? '';
+    if (!options) return { url, options };
+    u.searchParams.delete('options');
+    return { url: u.toString(), options };
   } catch {
-    // an unparsable URL is reported by the pool below
+    return { url, options: '' };
   }
-  return [...Object.entries(settings).map(([k, v]) => `-c ${k}=${v}`), fromUrl].filter(Boolean).join(' ');
 }
 
 /**
@@ -89,27 +107,41 @@ export async function connect(config: Config, log: Logger): Promise<Database> {
   const embedded = !url;
   if (!url) url = (await startEmbedded(config.embeddedDataDir, config.embeddedPort, log)).url;
   const origin = embedded ? `the embedded server (${redacted(url)})` : `DATABASE_URL (${redacted(url)})`;
-  let pool: pg.Pool;
-  try {
-    pool = new pg.Pool({ connectionString: url, max: 6, application_name: 'olist', options: sessionOptions(JOB_SESSION_SETTINGS, url) });
-  } catch (err) {
-    throw new ConfigError(`DATABASE_URL is not a usable connection URL: ${(err as Error).message}`);
-  }
   const clients = new Set<pg.PoolClient>();
-  pool.on('error', (err) => log.error({ err }, 'idle database connection failed'));
-  pool.on('connect', (client) => {
-    clients.add(client);
-    client.on('error', (err) => log.error({ err }, 'database connection failed'));
-  });
-  pool.on('remove', (client) => clients.delete(client));
+  const target = splitOptions(url);
+  const makePool = (settings: Readonly<Record<string, string>>): pg.Pool => {
+    let p: pg.Pool;
+    try {
+      p = new pg.Pool({ connectionString: target.url, max: 6, application_name: 'olist', options: sessionOptions(settings, target.options) });
+    } catch (err) {
+      throw new ConfigError(`DATABASE_URL is not a usable connection URL: ${(err as Error).message}`);
+    }
+    p.on('error', (err) => log.error({ err }, 'idle database connection failed'));
+    p.on('connect', (client) => {
+      clients.add(client);
+      client.on('error', (err) => log.error({ err }, 'database connection failed'));
+    });
+    p.on('remove', (client) => clients.delete(client));
+    return p;
+  };
+  let pool = makePool(JOB_SESSION_SETTINGS);
   let version: number;
+  let raise: Record<string, string>;
   try {
-    const { rows } = await pool.query<{ v: number }>("select current_setting('server_version_num')::int as v");
+    const { rows } = await pool.query<{ v: number; raise: Record<string, string> }>(
+      `select current_setting('server_version_num')::int as v, (${settingsToRaiseSql(JOB_SESSION_MINIMUMS_KB)}) as raise`,
+    );
     version = rows[0]?.v ?? 0;
+    raise = rows[0]?.raise ?? {};
   } catch (err) {
     await pool.end().catch(() => undefined);
     const e = err as Error & { code?: string };
     throw new ConfigError(`cannot connect to ${origin}: ${e.message}${e.code && !e.message.includes(e.code) ? ` (${e.code})` : ''}`, { cause: err });
+  }
+  if (Object.keys(raise).length > 0) {
+    // The server's memory settings are lower than the job's minimums: every session starts with them raised.
+    await pool.end();
+    pool = makePool({ ...JOB_SESSION_SETTINGS, ...raise });
   }
   if (version < 140000) {
     await pool.end();
