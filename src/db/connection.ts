@@ -127,10 +127,21 @@ export async function connect(config: Config, log: Logger): Promise<Database> {
   let pool = makePool(JOB_SESSION_SETTINGS);
   let version: number;
   let raise: Record<string, string>;
+  const probe = `select current_setting('server_version_num')::int as v, (${settingsToRaiseSql(JOB_SESSION_MINIMUMS_KB)}) as raise`;
   try {
-    const { rows } = await pool.query<{ v: number; raise: Record<string, string> }>(
-      `select current_setting('server_version_num')::int as v, (${settingsToRaiseSql(JOB_SESSION_MINIMUMS_KB)}) as raise`,
-    );
+    let rows: { v: number; raise: Record<string, string> }[];
+    try {
+      ({ rows } = await pool.query<{ v: number; raise: Record<string, string> }>(probe));
+    } catch (err) {
+      // A connection pooler (PgBouncer without ignore_startup_parameters) refuses `options`: run
+      // without the job's session settings rather than not at all.
+      if (!/unsupported startup parameter/i.test((err as Error).message)) throw err;
+      log.warn({ err }, 'the server refuses session options: running with its own settings');
+      await pool.end().catch(() => undefined);
+      pool = makePool({});
+      ({ rows } = await pool.query<{ v: number; raise: Record<string, string> }>(probe));
+      rows = rows.map((r) => ({ ...r, raise: {} }));
+    }
     version = rows[0]?.v ?? 0;
     raise = rows[0]?.raise ?? {};
   } catch (err) {
