@@ -6,7 +6,7 @@
  * Only the child is measured: the PostgreSQL server is a separate, already running process.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -144,4 +144,49 @@ export function parseJsonOut<T>(stdout: string): T {
   const start = text.indexOf('{');
   if (start < 0) throw new Error(`no JSON on stdout: ${text.slice(0, 200)}`);
   return JSON.parse(text.slice(start)) as T;
+}
+
+/** Clock ticks per second of /proc/<pid>/stat times (USER_HZ, 100 on Linux). */
+const CLK_TCK = 100;
+
+function procTimes(pid: number): { ppid: number; self: number; children: number } | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name is in parentheses and may contain spaces: fields start after the last ')'.
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // f[0] is field 3 (state): ppid is field 4, utime/stime 14/15, cutime/cstime 16/17.
+    return { ppid: Number(f[1]), self: Number(f[11]) + Number(f[12]), children: Number(f[13]) + Number(f[14]) };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * CPU seconds used so far by a local PostgreSQL server: its postmaster, its live processes, and
+ * every process of it that has exited (reaped by the postmaster, so in its children's times).
+ * Sampled before and after a command, the difference is what the server spent on it, a figure
+ * that other work on a busy machine disturbs much less than wall time. Null when the server is not
+ * on this machine (or its processes cannot be read). Only meaningful on a server nobody else uses.
+ */
+export async function serverCpuSeconds(url: string): Promise<number | null> {
+  const { default: pg } = await import('pg');
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  let backend: number;
+  try {
+    backend = (await c.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]!.pid;
+    const postmaster = procTimes(backend)?.ppid;
+    if (!postmaster) return null;
+    const root = procTimes(postmaster);
+    if (!root) return null;
+    let ticks = root.self + root.children;
+    for (const name of readdirSync('/proc')) {
+      if (!/^\d+$/.test(name)) continue;
+      const p = procTimes(Number(name));
+      if (p && p.ppid === postmaster) ticks += p.self;
+    }
+    return ticks / CLK_TCK;
+  } finally {
+    await c.end();
+  }
 }

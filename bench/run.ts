@@ -9,6 +9,9 @@
  *        --quiet-load L --quiet-wait S (before each measurement wait up to S s for load avg < L)
  *        --feed-scales 1,10 (the daily feed, bench/feed.ts)   --feed-only   --no-feed   --no-feed-replay
  *        --feed-week YYYY-MM-DD (first day of the typical week, default 2018-03-05)
+ *        --profile-models (after the runs, each model built alone under EXPLAIN ANALYZE, bench/modelProfile.ts)
+ *        --server-url URL (a second server, e.g. a default-configured PostgreSQL: the floor, ingest
+ *        and run are measured there too, right after the first server's, with their own ratios)
  *
  * It runs against the warehouse of OLIST_HOME (default <tmp>/olist-bench, embedded server on
  * OLIST_PG_PORT, default 54361) or DATABASE_URL, and REPLACES what is published there.
@@ -21,8 +24,9 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { copyFloor, probeModes, type FloorResult } from './copyFloor.ts';
 import { feedBench } from './feed.ts';
+import type { ModelProfile } from './modelProfile.ts';
 import { execFileSync } from 'node:child_process';
-import { loadAverage, measure, median, parseJsonOut, parseLogs, waitForQuiet, type LogLine, type Measured } from './measure.ts';
+import { loadAverage, measure, median, parseJsonOut, parseLogs, serverCpuSeconds, waitForQuiet, type LogLine, type Measured } from './measure.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = path.join(ROOT, 'bin', 'olist.js');
@@ -51,10 +55,14 @@ interface Options {
   feedOnly: boolean;
   feedReplay: boolean;
   feedWeek: string;
+  /** A second server (e.g. a default-configured PostgreSQL) to measure the floor, ingest and run on too. */
+  serverUrl: string | null;
+  /** After the runs, build every model once more, one at a time, under EXPLAIN ANALYZE (bench/modelProfile.ts). */
+  profileModels: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { scales: [1, 10], runs: 1, skipPandas: false, pandasScales: null, dataDir: null, python: null, generatorSpeed: true, quietLoad: 1, quietWaitS: 120, feedScales: [1, 10], feedOnly: false, feedReplay: true, feedWeek: '2018-03-05' };
+  const o: Options = { scales: [1, 10], runs: 1, skipPandas: false, pandasScales: null, dataDir: null, python: null, generatorSpeed: true, quietLoad: 1, quietWaitS: 120, feedScales: [1, 10], feedOnly: false, feedReplay: true, feedWeek: '2018-03-05', serverUrl: null, profileModels: false };
   const nums = (v: string | undefined, flag: string): number[] => {
     const xs = (v ?? '').split(',').map(Number);
     if (xs.length === 0 || xs.some((x) => !(x > 0))) throw new Error(`${flag} wants a comma-separated list of positive numbers`);
@@ -79,8 +87,15 @@ function parseArgs(argv: string[]): Options {
       case '--no-feed': o.feedScales = []; break;
       case '--no-feed-replay': o.feedReplay = false; break;
       case '--feed-week': o.feedWeek = value(); break;
+      case '--server-url': o.serverUrl = value(); break;
+      case '--profile-models': o.profileModels = true; break;
       case '--help': case '-h':
-        process.stdout.write(`usage: npm run bench -- [--scales 1,10] [--runs N] [--skip-pandas] [--pandas-scales 1] [--data-dir DIR] [--python PATH] [--no-generator-speed] [--quiet-load 1] [--quiet-wait 120]\n`);
+        process.stdout.write(
+          'usage: npm run bench -- [--scales 1,10] [--runs N] [--skip-pandas] [--pandas-scales 1] [--data-dir DIR] [--python PATH] [--no-generator-speed]\n' +
+            '         [--quiet-load 1] [--quiet-wait 120] [--feed-scales 1,10] [--feed-only] [--no-feed] [--no-feed-replay] [--feed-week YYYY-MM-DD]\n' +
+            '         [--server-url postgres://user@host:port/db]  (also measure floor, ingest and run there; the database is created if missing)\n' +
+            '         [--profile-models]  (then each model alone under EXPLAIN (ANALYZE, BUFFERS): select, each key/index, analyze)\n',
+        );
         process.exit(0);
       // eslint-disable-next-line no-fallthrough
       default: throw new Error(`unknown flag ${a} (try --help)`);
@@ -112,6 +127,35 @@ async function databaseUrl(): Promise<string> {
   if (process.env.DATABASE_URL) return process.env.DATABASE_URL;
   const m = await cli(['db', 'start']);
   return parseJsonOut<{ url: string }>(m.stdout).url;
+}
+
+function redactedUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return url;
+  }
+}
+
+/** Creates the --server-url database when it does not exist (the bench replaces what it holds anyway). */
+async function ensureDatabase(url: string): Promise<void> {
+  const u = new URL(url);
+  const name = decodeURIComponent(u.pathname.replace(/^\//, ''));
+  if (!name) throw new Error('--server-url must name a database');
+  u.pathname = '/postgres';
+  const c = new pg.Client({ connectionString: u.toString() });
+  await c.connect();
+  try {
+    const { rowCount } = await c.query('select 1 from pg_database where datname = $1', [name]);
+    if (!rowCount) {
+      say(`creating database ${name} on ${redactedUrl(url)}`);
+      await c.query(`create database "${name.replaceAll('"', '""')}"`);
+    }
+  } finally {
+    await c.end();
+  }
 }
 
 function findKaggleDir(explicit: string | null): string | null {
@@ -172,6 +216,8 @@ interface OurRun {
   ms: number;
   /** CPU seconds of the CLI process (user + system; the server's work is not in it). */
   cpuS: number | null;
+  /** CPU seconds the server spent during the command (bench/measure.ts serverCpuSeconds; null when not local). */
+  serverCpuS: number | null;
   /** 1-minute load average before and after. */
   load: [number, number];
   /** What the CLI itself reports (`seconds`), without node start-up. */
@@ -183,31 +229,60 @@ interface OurRun {
   phases: Record<string, number>;
   gateMs: number | null;
   gateChecksMs: number | null;
+  /** Sum of the checks' durations per layer (they run concurrently, so this is work, not wall time). */
+  gateLayers: Record<string, { checks: number; ms: number }>;
   runId: number;
 }
 
+/**
+ * Wall time of each step of a CLI run, from its JSON log lines (pino `time`, epoch ms):
+ * start-up (spawn to 'run started': node, connection, migrations, lock), ingest (to the start of
+ * the first model: the files and what follows them), transform (to the last 'model built'),
+ * check (to 'quality gate'), publish (to 'published') and finish (to the process's exit).
+ * A step whose marker is missing (an ingest-only run) is left out.
+ */
 function phasesOf(logs: LogLine[], startedAt: number, endedAt: number): Record<string, number> {
-  const last = (pred: (l: LogLine) => boolean): number | null => {
-    const xs = logs.filter(pred);
-    return xs.length ? xs[xs.length - 1]!.time : null;
-  };
-  const ingestEnd = last((l) => l.msg === 'file loaded');
-  const transformEnd = last((l) => l.msg === 'model built');
-  const checkEnd = last((l) => l.msg === 'quality check');
-  const published = last((l) => l.msg === 'published');
+  const times = (msg: string): number[] => logs.filter((l) => l.msg === msg).map((l) => l.time);
+  const first = (xs: number[]): number | null => (xs.length ? Math.min(...xs) : null);
+  const last = (xs: number[]): number | null => (xs.length ? Math.max(...xs) : null);
+  const models = logs.filter((l) => l.msg === 'model built');
+  const runStarted = first(times('run started'));
+  const transformStart = first(models.map((l) => l.time - (l.ms ?? 0)));
+  const ingestEnd = transformStart ?? last(times('file loaded'));
+  const marks: [string, number | null][] = [
+    ['startup', runStarted],
+    ['ingest', ingestEnd],
+    ['transform', last(models.map((l) => l.time))],
+    ['check', last(times('quality gate')) ?? last(times('quality check'))],
+    ['publish', last(times('published'))],
+  ];
   const p: Record<string, number> = {};
   let t = startedAt;
-  const step = (name: string, end: number | null): void => {
-    if (end === null) return;
-    p[name] = end - t;
+  for (const [name, end] of marks) {
+    if (end === null) continue;
+    p[name] = Math.max(0, end - t);
     t = end;
-  };
-  step('startup+ingest', ingestEnd);
-  step('transform', transformEnd);
-  step('check', checkEnd);
-  step('publish', published);
-  p['finish'] = endedAt - t;
+  }
+  p['finish'] = Math.max(0, endedAt - t);
   return p;
+}
+
+/** What the gate's checks took, per layer (sum of audit.quality_results.duration_ms: checks run two at a time). */
+async function gateByLayer(url: string, runId: number): Promise<Record<string, { checks: number; ms: number }>> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    const { rows } = await c.query<{ layer: string; checks: number; ms: string }>(
+      `select layer, count(*)::int as checks, sum(duration_ms)::text as ms from audit.quality_results where run_id = $1
+        group by layer order by array_position(array['raw', 'staging', 'warehouse', 'marts'], layer::text), layer`,
+      [runId],
+    );
+    return Object.fromEntries(rows.map((r) => [r.layer, { checks: r.checks, ms: Number(r.ms) }]));
+  } catch {
+    return {};
+  } finally {
+    await c.end();
+  }
 }
 
 async function gateTime(url: string, runId: number): Promise<number | null> {
@@ -233,18 +308,30 @@ async function checkpoint(url: string): Promise<void> {
   }
 }
 
-async function ourCommand(url: string, command: 'ingest' | 'run', dataDir: string): Promise<OurRun> {
+/** A server the bench measures on: the embedded one (or DATABASE_URL), and the optional --server-url. */
+interface Target {
+  name: string;
+  url: string;
+  /** The CLI's environment for this server (DATABASE_URL set for a server of our own choosing). */
+  env: NodeJS.ProcessEnv;
+}
+
+async function ourCommand(target: Target, command: 'ingest' | 'run', dataDir: string): Promise<OurRun> {
+  const url = target.url;
   await checkpoint(url);
-  const env = { ...CHILD_ENV, OLIST_DATA_DIR: dataDir };
+  const env = { ...target.env, OLIST_DATA_DIR: dataDir };
+  const cpuBefore = await serverCpuSeconds(url).catch(() => null);
   const m = await cli(command === 'ingest' ? ['ingest', '--data-dir', dataDir] : ['run'], env);
   const out = parseJsonOut<{ runId: number; seconds?: number; files: { file: string; rowsLoaded: number; ms: number }[] }>(m.stdout);
   const logs = parseLogs(m.stderr);
   const models = logs.filter((l) => l.msg === 'model built').map((l) => ({ model: l.model ?? '?', rows: l.rows ?? 0, ms: l.ms ?? 0 }));
   const checks = logs.filter((l) => l.msg === 'quality check');
   const phases = phasesOf(logs, m.startedAt, m.startedAt + m.ms);
+  const cpuAfter = cpuBefore === null ? null : await serverCpuSeconds(url).catch(() => null);
   return {
     ms: m.ms,
     cpuS: m.cpuS,
+    serverCpuS: cpuBefore === null || cpuAfter === null ? null : Math.round((cpuAfter - cpuBefore) * 100) / 100,
     load: m.load,
     internalMs: out.seconds === undefined ? null : Math.round(out.seconds * 1000),
     peakRssMb: m.peakRssMb,
@@ -253,6 +340,7 @@ async function ourCommand(url: string, command: 'ingest' | 'run', dataDir: strin
     phases,
     gateChecksMs: command === 'run' ? await gateTime(url, out.runId) ?? (checks.length ? checks.reduce((s, l) => s + (l.ms ?? 0), 0) : null) : null,
     gateMs: command === 'run' ? phases['check'] ?? null : null,
+    gateLayers: command === 'run' ? await gateByLayer(url, out.runId) : {},
     runId: out.runId,
   };
 }
@@ -283,6 +371,8 @@ async function pandasBaseline(python: string, url: string, files: string[]): Pro
 
 interface ScaleResult {
   scale: number;
+  /** Which server: 'embedded' (or 'DATABASE_URL') or the --server-url one. */
+  server: string;
   data: { dir: string; kind: 'kaggle' | 'generated'; bytes: number; rows: number | null; linesModeFiles: Record<string, string> };
   generation: Generation | null;
   floor: { stdin: (FloorResult & { load: [number, number] })[]; server: (FloorResult & { load: [number, number] })[]; serverError?: string };
@@ -290,6 +380,7 @@ interface ScaleResult {
   run: OurRun[];
   pandas: PandasResult | null;
   pandasNote?: string;
+  profile: ModelProfile[] | null;
   summary: Summary;
 }
 
@@ -321,15 +412,16 @@ const medianOf = <T>(xs: T[], f: (x: T) => number | null): number | null => {
   return v.length ? median(v) : null;
 };
 
-async function benchScale(scale: number, opts: Options, url: string, python: string | null, kaggleDir: string | null): Promise<ScaleResult> {
-  say(`\n== scale ${scale} ==`);
+async function benchScale(scale: number, opts: Options, target: Target, python: string | null, kaggleDir: string | null, first: boolean): Promise<ScaleResult> {
+  const url = target.url;
+  say(`\n== scale ${scale}, ${target.name} ==`);
   let generation: Generation | null = null;
   let dir: string;
   let kind: 'kaggle' | 'generated';
   if (scale === 1 && kaggleDir) {
     dir = kaggleDir;
     kind = 'kaggle';
-    if (opts.generatorSpeed) generation = await generated(1).catch((e: Error) => (say(`  generator failed: ${e.message}`), null));
+    if (opts.generatorSpeed && first) generation = await generated(1).catch((e: Error) => (say(`  generator failed: ${e.message}`), null));
   } else {
     generation = await generated(scale);
     dir = generation.dir;
@@ -367,19 +459,19 @@ async function benchScale(scale: number, opts: Options, url: string, python: str
       }
     }
     await quiet();
-    const ing = await ourCommand(url, 'ingest', dir);
+    const ing = await ourCommand(target, 'ingest', dir);
     ingest.push(ing);
-    say(`  olist ingest${tag}: ${sec(ing.ms)} s, peak RSS ${ing.peakRssMb} MB, CPU ${ing.cpuS} s${loadNote(ing.load)}`);
+    say(`  olist ingest${tag}: ${sec(ing.ms)} s, peak RSS ${ing.peakRssMb} MB, CPU ${ing.cpuS} s, server CPU ${ing.serverCpuS ?? '-'} s${loadNote(ing.load)}`);
     await quiet();
-    const rn = await ourCommand(url, 'run', dir);
+    const rn = await ourCommand(target, 'run', dir);
     run.push(rn);
-    say(`  olist run${tag}: ${sec(rn.ms)} s, peak RSS ${rn.peakRssMb} MB, CPU ${rn.cpuS} s, gate ${rn.gateMs} ms${loadNote(rn.load)}`);
+    say(`  olist run${tag}: ${sec(rn.ms)} s, peak RSS ${rn.peakRssMb} MB, CPU ${rn.cpuS} s, server CPU ${rn.serverCpuS ?? '-'} s, gate ${rn.gateMs} ms${loadNote(rn.load)}`);
   }
 
   let pandas: PandasResult | null = null;
   let pandasNote: string | undefined;
-  const wantPandas = !opts.skipPandas && (opts.pandasScales ?? opts.scales).includes(scale);
-  if (!wantPandas) pandasNote = opts.skipPandas ? 'skipped (--skip-pandas)' : 'not in --pandas-scales';
+  const wantPandas = first && !opts.skipPandas && (opts.pandasScales ?? opts.scales).includes(scale);
+  if (!wantPandas) pandasNote = opts.skipPandas ? 'skipped (--skip-pandas)' : !first ? 'measured on the first server only' : 'not in --pandas-scales';
   else if (!python) pandasNote = 'no Python environment: run scripts/setup-python.sh (or pass --python / OLIST_BENCH_PYTHON)';
   else {
     say(`  pandas baseline (${python}) ...`);
@@ -389,6 +481,13 @@ async function benchScale(scale: number, opts: Options, url: string, python: str
     say(`  pandas read_csv + to_sql: ${pandas.seconds} s, peak RSS ${pandas.peak_rss_mb} MB${loadNote(pandas.load)}`);
   }
   if (pandasNote) say(`  pandas: ${pandasNote}`);
+  let profile: ModelProfile[] | null = null;
+  if (opts.profileModels) {
+    say('  profiling each model alone (EXPLAIN ANALYZE) ...');
+    await quiet();
+    // Loaded only when asked for: it builds with the transform's own code (src/transform/build.ts).
+    profile = await (await import('./modelProfile.ts')).profileModels(url);
+  }
 
   const floorMs = median(floorStdin.map((f) => f.ms));
   const runMs = median(run.map((r) => r.ms));
@@ -415,10 +514,11 @@ async function benchScale(scale: number, opts: Options, url: string, python: str
   };
   return {
     scale,
+    server: target.name,
     data: { dir, kind, bytes, rows, linesModeFiles: probe.errors },
     generation,
     floor: { stdin: floorStdin, server: floorServer, serverError },
-    ingest, run, pandas, pandasNote, summary,
+    ingest, run, pandas, pandasNote, profile, summary,
   };
 }
 
@@ -435,9 +535,10 @@ function table(rows: string[][], header: string[]): string {
 const fmt = (x: number | null, digits = 1, suffix = ''): string => (x === null ? '-' : `${x.toFixed(digits)}${suffix}`);
 const verdict = (ok: boolean | null): string => (ok === null ? 'n/a' : ok ? 'MET' : 'MISSED');
 
-function report(results: ScaleResult[], runs: number, git: { commit: string | null; dirty: string[] }): string {
+function report(results: ScaleResult[], runs: number, git: { commit: string | null; dirty: string[] }, profileReport: ((p: ModelProfile[]) => string) | null): string {
   const out: string[] = [];
-  const label = (r: ScaleResult): string => `scale ${r.scale} (${r.data.kind === 'kaggle' ? 'Kaggle' : 'generated'}, ${r.data.rows?.toLocaleString('en-US')} rows)`;
+  const multi = new Set(results.map((r) => r.server)).size > 1;
+  const label = (r: ScaleResult): string => `scale ${r.scale} (${r.data.kind === 'kaggle' ? 'Kaggle' : 'generated'}, ${r.data.rows?.toLocaleString('en-US')} rows)${multi ? `, ${r.server}` : ''}`;
   out.push(`olist-warehouse benchmark — ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}${runs > 1 ? `, median of ${runs} runs` : ''}`);
   out.push(`code: ${git.commit ?? 'unknown commit'}${git.dirty.length ? ` + uncommitted: ${git.dirty.map((l) => l.slice(3)).join(' ')}` : ''}`);
   out.push('');
@@ -445,13 +546,13 @@ function report(results: ScaleResult[], runs: number, git: { commit: string | nu
     results.map((r) => {
       const s = r.summary;
       return [
-        label(r), fmt(s.floorS), fmt(s.floorServerS), fmt(s.ingestS), fmt(s.runS), `${fmt(s.runOverFloor, 2)}x`,
+        label(r), fmt(s.floorS), fmt(s.floorServerS), fmt(s.ingestS), `${fmt(s.ingestOverFloor, 2)}x`, fmt(s.runS), `${fmt(s.runOverFloor, 2)}x`,
         fmt(s.pandasS), s.pandasOverRun === null ? '-' : `${fmt(s.pandasOverRun, 2)}x`,
         s.pandasOverIngest === null ? '-' : `${fmt(s.pandasOverIngest, 2)}x`,
         fmt(s.peakRssMb, 0), fmt(s.gateS, 2),
       ];
     }),
-    ['dataset', 'floor s', 'floor(file) s', 'ingest s', 'run s', 'run/floor', 'pandas s', 'pandas/run', 'pandas/ingest', 'peak RSS MB', 'gate s'],
+    ['dataset', 'floor s', 'floor(file) s', 'ingest s', 'ingest/floor', 'run s', 'run/floor', 'pandas s', 'pandas/run', 'pandas/ingest', 'peak RSS MB', 'gate s'],
   ));
   out.push('');
   out.push('floor = client COPY FROM STDIN of the 9 files into UNLOGGED all-text tables (2 connections); floor(file) = server-side COPY FROM file.');
@@ -462,7 +563,7 @@ function report(results: ScaleResult[], runs: number, git: { commit: string | nu
   for (const r of results) {
     const s = r.summary;
     out.push(
-      `  scale ${r.scale}: run/floor ${fmt(s.runOverFloor, 2)}x ${verdict(s.runOverFloor <= GOALS.runOverFloor)}` +
+      `  scale ${r.scale}${multi ? ` (${r.server})` : ''}: run/floor ${fmt(s.runOverFloor, 2)}x ${verdict(s.runOverFloor <= GOALS.runOverFloor)}` +
         ` | pandas/run ${s.pandasOverRun === null ? '-' : `${fmt(s.pandasOverRun, 2)}x`} ${verdict(s.pandasOverRun === null ? null : s.pandasOverRun >= GOALS.pandasOverRun)}` +
         ` (pandas/ingest ${s.pandasOverIngest === null ? '-' : `${fmt(s.pandasOverIngest, 2)}x`})` +
         ` | RSS ${fmt(s.peakRssMb, 0)} MB ${verdict(s.peakRssMb === null ? null : s.peakRssMb <= GOALS.rssMb)}`,
@@ -483,8 +584,13 @@ function report(results: ScaleResult[], runs: number, git: { commit: string | nu
     const pandasByFile = new Map(r.pandas?.files.map((f) => [f.file, f]) ?? []);
     const ingestByFile = new Map(ingest.files.map((f) => [f.file, f]));
     out.push('');
-    out.push(`-- scale ${r.scale}: where the time goes --`);
+    out.push(`-- scale ${r.scale}${multi ? `, ${r.server}` : ''}: where the time goes (load ${run.load[0].toFixed(2)} -> ${run.load[1].toFixed(2)}) --`);
     out.push(`run phases (s): ${Object.entries(run.phases).map(([k, v]) => `${k} ${sec(v)}`).join(', ')}`);
+    out.push(`CPU s (CLI / server): ingest ${fmt(ingest.cpuS, 2)} / ${fmt(ingest.serverCpuS, 2)}, run ${fmt(run.cpuS, 2)} / ${fmt(run.serverCpuS, 2)}` +
+      (run.serverCpuS !== null && ingest.serverCpuS !== null ? ` (server CPU of the run beyond the ingest: ${fmt(run.serverCpuS - ingest.serverCpuS, 2)})` : '') +
+      ' — steadier than wall time on a busy machine; the server figure counts every session of that server');
+    const layers = Object.entries(run.gateLayers);
+    if (layers.length) out.push(`gate by layer (checks, s of check work; they run two at a time): ${layers.map(([l, g]) => `${l} ${g.checks} ${fmt(sec(g.ms), 2)}`).join(', ')}`);
     out.push(table(
       floor.files.map((f) => {
         const ours = run.files.find((x) => x.file === f.file);
@@ -500,6 +606,7 @@ function report(results: ScaleResult[], runs: number, git: { commit: string | nu
       [...run.models].sort((a, b) => b.ms - a.ms).map((m) => [m.model, m.rows.toLocaleString('en-US'), fmt(sec(m.ms), 2)]),
       ['model (slowest first)', 'rows', 's'],
     ));
+    if (r.profile && profileReport) out.push('', `each model alone (EXPLAIN ANALYZE, so slower than in the run):`, profileReport(r.profile));
   }
   return out.join('\n');
 }
@@ -523,16 +630,23 @@ async function main(): Promise<void> {
   const python = opts.skipPandas ? null : pythonPath(opts.python);
   say(`OLIST_HOME ${HOME}${process.env.DATABASE_URL ? ', DATABASE_URL' : `, embedded PostgreSQL on port ${CHILD_ENV.OLIST_PG_PORT}`} (what is published there is replaced)`);
   const url = await databaseUrl();
+  const targets: Target[] = [{ name: process.env.DATABASE_URL ? 'DATABASE_URL' : 'embedded', url, env: CHILD_ENV }];
+  if (opts.serverUrl) {
+    await ensureDatabase(opts.serverUrl);
+    targets.push({ name: `server ${redactedUrl(opts.serverUrl)}`, url: opts.serverUrl, env: { ...CHILD_ENV, DATABASE_URL: opts.serverUrl } });
+  }
   const git = gitState();
   say(`code: ${git.commit ?? 'unknown commit'}${git.dirty.length ? ` + ${git.dirty.length} uncommitted change(s) in src/sql/bin` : ''}`);
   const results: ScaleResult[] = [];
-  if (!opts.feedOnly) for (const scale of opts.scales) results.push(await benchScale(scale, opts, url, python, kaggleDir));
+  if (!opts.feedOnly) {
+    for (const scale of opts.scales) for (const [i, t] of targets.entries()) results.push(await benchScale(scale, opts, t, python, kaggleDir, i === 0));
+  }
   const feed: Record<string, unknown>[] = [];
   for (const scale of opts.feedScales) {
     const dataDir = scale === 1 && kaggleDir ? kaggleDir : (await generated(scale)).dir;
     feed.push(await feedBench({ root: ROOT, cli: CLI, env: CHILD_ENV, dataDir, scale, weekStart: opts.feedWeek, replay: opts.feedReplay && scale === 1, say }, url));
   }
-  const text = opts.feedOnly ? '' : report(results, opts.runs, git);
+  const text = opts.feedOnly ? '' : report(results, opts.runs, git, opts.profileModels ? (await import('./modelProfile.ts')).profileReport : null);
   process.stdout.write(`\n${text}\n`);
   const dir = path.join(HOME, 'bench');
   await fs.mkdir(dir, { recursive: true });

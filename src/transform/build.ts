@@ -1,5 +1,5 @@
 import { grantReadSql, SERVED_LAYERS } from '../db/analyst.ts';
-import { ident, type Pool } from '../db/connection.ts';
+import { BUILD_SESSION_SETTINGS, ident, type Pool } from '../db/connection.ts';
 import { markStagedSql } from '../db/staged.ts';
 import { throwIfInterrupted } from '../db/interrupt.ts';
 import type { Logger } from '../log.ts';
@@ -7,9 +7,6 @@ import { MODEL_LAYERS, type Model } from './models.ts';
 
 /** Models are built into `<layer>_build` and become `<layer>` only at publish. */
 export const buildSchema = (layer: string): string => `${layer}_build`;
-
-/** work_mem of a build session: at most two models build at once, each with a few sorts/hashes. */
-const BUILD_WORK_MEM = '256MB';
 
 export interface ModelResult {
   model: string;
@@ -44,7 +41,8 @@ export function compileModel(model: Model, models: ReadonlyMap<string, Model>, s
     .replace(/;\s*$/, '');
 }
 
-function constraintsDdl(model: Model, models: ReadonlyMap<string, Model>, schemaOf: (layer: string) => string): string[] {
+/** The DDL of a model's `@primary_key`, `@unique`, `@references` and `@index` headers, in build order. */
+export function constraintsDdl(model: Model, models: ReadonlyMap<string, Model>, schemaOf: (layer: string) => string): string[] {
   const table = `${ident(schemaOf(model.layer))}.${ident(model.name)}`;
   const cols = (c: string[]) => c.map(ident).join(', ');
   const ddl: string[] = [];
@@ -138,8 +136,7 @@ async function buildOne(pool: Pool, model: Model, byName: ReadonlyMap<string, Mo
   const client = await pool.connect();
   try {
     await client.query('begin');
-    // Large enough that the sorts and hashes of a model stay in memory (they spilled at scale 10).
-    await client.query(`set local work_mem = '${BUILD_WORK_MEM}'`);
+    for (const [name, value] of Object.entries(BUILD_SESSION_SETTINGS)) await client.query(`select set_config($1, $2, true)`, [name, value]);
     const view = model.materialized === 'view';
     const created = await client.query(`create ${view ? 'view' : 'table'} ${table} as\n${compileModel(model, byName, sourceSchema, schemaOf)}`);
     for (const ddl of constraintsDdl(model, byName, schemaOf)) await client.query(ddl);

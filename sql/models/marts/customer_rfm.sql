@@ -1,5 +1,4 @@
 -- @primary_key: customer_unique_id
--- @index: segment
 -- @description: RFM segment of every person (customer_unique_id) with a revenue order: last purchase, orders, money spent, recency and monetary quintiles (5 = most recent / highest), frequency score (orders, capped at 5) and segment. Quintiles rank everyone against everyone: the feed recomputes it whole and rewrites only the rows that changed.
 -- @test: reconcile(sum(orders) = count of ref('order_fulfillment_fact') where is_revenue) name=customer_rfm.reconcile.orders desc="Every revenue order belongs to one person's RFM row."
 -- @test: reconcile(sum(monetary) = sum(order_value) of ref('order_fulfillment_fact') where is_revenue) name=customer_rfm.reconcile.monetary desc="What people spent adds up to the total revenue."

@@ -1,5 +1,4 @@
 -- @primary_key: order_id, payment_sequential
--- @index: payment_type
 -- @incremental: order_id
 -- @incremental_scope: select order_id from {{ changed('order_payments') }}
 -- @description: One row per payment of an order (several methods or vouchers give several rows).

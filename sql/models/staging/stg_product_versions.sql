@@ -1,5 +1,4 @@
 -- @primary_key: product_id, effective_from
--- @index: category_name
 -- @incremental: product_id
 -- @incremental_scope: select product_id from {{ changed('products') }}
 -- @incremental_scope: select product_id from {{ source('products_versions') }} where product_category_name in (select category_name from {{ touched('stg_category_translation') }})

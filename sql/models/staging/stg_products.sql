@@ -1,5 +1,4 @@
 -- @primary_key: product_id
--- @index: category_name
 -- @incremental: product_id
 -- @incremental_scope: select product_id from {{ touched('stg_product_versions') }}
 -- @description: One row per product as it is today (its version with the latest effective time) with category (fallback 'unknown'), English category name (fallback Portuguese) and package volume.

@@ -1,7 +1,6 @@
 -- @primary_key: customer_key
 -- @unique: customer_id
 -- @index: customer_unique_id
--- @index: state
 -- @incremental: customer_id
 -- @incremental_scope: select customer_id from {{ touched('stg_customers') }}
 -- @incremental_scope: select customer_id from {{ ref('stg_customers') }} where zip_code_prefix in (select zip_code_prefix from {{ touched('stg_geolocation') }})

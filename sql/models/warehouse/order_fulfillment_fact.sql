@@ -10,7 +10,6 @@
 -- @index: customer_key
 -- @index: person_key
 -- @index: purchase_date_key
--- @index: order_status
 -- @incremental: order_id
 -- @incremental_scope: select order_id from {{ touched('stg_orders') }}
 -- @incremental_scope: select order_id from {{ touched('stg_order_items') }}
@@ -105,20 +104,13 @@ kept_review as (
 
 ),
 
--- surrogate keys derived from the natural key, so a full build and an incremental one agree
-order_keys as (
-
-    select
-        order_id,
-        {{ surrogate_key('order_id') }} as order_key
-    from orders
-
-),
-
 durations as (
 
     select
         orders.*,
+        -- surrogate key derived from the natural key, so a full build and an incremental one agree
+        -- (computed here rather than joined from its own step: a self-join of every order)
+        {{ surrogate_key('orders.order_id') }} as order_key,
         -- exact durations in days (timestamps have whole seconds); only when both ends exist
         extract(epoch from (delivered_customer_at - purchased_at)) / 86400 as delivery_days_exact,
         extract(epoch from (estimated_delivery_at - purchased_at)) / 86400 as estimated_days_exact,
@@ -133,7 +125,7 @@ final as (
 
     select
         -- keys
-        order_keys.order_key,
+        durations.order_key,
         durations.order_id,
         customers.customer_key,
         -- the person's address period at the purchase (point in time)
@@ -200,8 +192,6 @@ final as (
         durations.is_delivered_before_purchase
 
     from durations
-    inner join order_keys
-        on order_keys.order_id = durations.order_id
     -- left joins: a key missing from a dimension (the source declares these foreign keys but
     -- nothing enforces them at ingest) leaves the key null instead of silently dropping revenue
     left join customers

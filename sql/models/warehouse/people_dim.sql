@@ -1,7 +1,5 @@
 -- @primary_key: person_key
 -- @unique: customer_unique_id, version
--- @index: customer_unique_id
--- @index: state
 -- @incremental: customer_unique_id
 -- @incremental_scope: select customer_unique_id from {{ ref('stg_customers') }} where customer_id in (select customer_id from {{ touched('stg_customers') }})
 -- @incremental_scope: select c.customer_unique_id from {{ ref('stg_customers') }} c join {{ ref('stg_orders') }} o on o.customer_id = c.customer_id where o.order_id in (select order_id from {{ touched('stg_orders') }})
@@ -55,40 +53,19 @@ placed as (
 
 -- orders of one person at the same purchase time are one moment (they cannot be ordered in time):
 -- its address is that of the order with the greatest customer_id (a fixed tie-break, so every build
--- gives the same periods), and no period starts and ends at the same instant
-moment_addresses as (
+-- gives the same periods), and no period starts and ends at the same instant. The moment's order
+-- count is a window over the same partition, so one sort gives both
+moments as (
 
     select distinct on (customer_unique_id, purchased_at)
         customer_unique_id,
         purchased_at,
         zip_code_prefix,
         city,
-        state
+        state,
+        count(*) over (partition by customer_unique_id, purchased_at)::int as orders
     from placed
     order by customer_unique_id, purchased_at, customer_id desc
-
-),
-
-moment_orders as (
-
-    select
-        customer_unique_id,
-        purchased_at,
-        count(*)::int as orders
-    from placed
-    group by customer_unique_id, purchased_at
-
-),
-
-moments as (
-
-    select
-        moment_addresses.*,
-        moment_orders.orders
-    from moment_addresses
-    inner join moment_orders
-        on moment_orders.customer_unique_id = moment_addresses.customer_unique_id
-        and moment_orders.purchased_at = moment_addresses.purchased_at
 
 ),
 

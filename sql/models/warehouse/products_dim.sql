@@ -1,7 +1,5 @@
 -- @primary_key: product_key
 -- @unique: product_id, version
--- @index: product_id
--- @index: category_name
 -- @incremental: product_id
 -- @incremental_scope: select product_id from {{ touched('stg_product_versions') }}
 -- @description: Type 2 on the category: one row per product and category period (version), valid from valid_from (inclusive) to valid_to (exclusive; null for the current version). Listing attributes and package dimensions are type 1: every version shows the product's latest values.

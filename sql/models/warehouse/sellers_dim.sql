@@ -1,7 +1,5 @@
 -- @primary_key: seller_key
 -- @unique: seller_id, version
--- @index: seller_id
--- @index: state
 -- @incremental: seller_id
 -- @incremental_scope: select seller_id from {{ touched('stg_seller_versions') }}
 -- @incremental_scope: select seller_id from {{ ref('stg_seller_versions') }} where zip_code_prefix in (select zip_code_prefix from {{ touched('stg_geolocation') }})

@@ -22,26 +22,44 @@ reviews as (
 
 ),
 
--- every date a fact can point to, so that any date key joins; never narrower than 2016-2018
-observed_dates as (
+-- every date a fact can point to, so that any date key joins; never narrower than 2016-2018.
+-- The earliest and latest timestamp of each table first (least/greatest skip nulls, as min/max
+-- do): one pass per table instead of a union of every timestamp column
+order_bounds as (
 
-    select purchased_at as ts from orders
-    union all select approved_at from orders
-    union all select delivered_carrier_at from orders
-    union all select delivered_customer_at from orders
-    union all select estimated_delivery_at from orders
-    union all select shipping_limit_date from order_items
-    union all select review_creation_date from reviews
-    union all select review_answer_timestamp from reviews
+    select
+        least(min(purchased_at), min(approved_at), min(delivered_carrier_at), min(delivered_customer_at), min(estimated_delivery_at)) as first_ts,
+        greatest(max(purchased_at), max(approved_at), max(delivered_carrier_at), max(delivered_customer_at), max(estimated_delivery_at)) as last_ts
+    from orders
+
+),
+
+item_bounds as (
+
+    select
+        min(shipping_limit_date) as first_ts,
+        max(shipping_limit_date) as last_ts
+    from order_items
+
+),
+
+review_bounds as (
+
+    select
+        least(min(review_creation_date), min(review_answer_timestamp)) as first_ts,
+        greatest(max(review_creation_date), max(review_answer_timestamp)) as last_ts
+    from reviews
 
 ),
 
 bounds as (
 
     select
-        least(date '2016-01-01', min(ts)::date) as first_day,
-        greatest(date '2018-12-31', max(ts)::date) as last_day
-    from observed_dates
+        least(date '2016-01-01', least(order_bounds.first_ts, item_bounds.first_ts, review_bounds.first_ts)::date) as first_day,
+        greatest(date '2018-12-31', greatest(order_bounds.last_ts, item_bounds.last_ts, review_bounds.last_ts)::date) as last_day
+    from order_bounds
+    cross join item_bounds
+    cross join review_bounds
 
 ),
 
