@@ -96,8 +96,8 @@ export async function countAndSample(q: Queryable, failingSql: string, params: u
 
 /**
  * A test decided row by row on one table (not_null, accepted_values, range, expression). All the
- * row rules of a table are evaluated together in ONE scan (see fuseRowRules), so declaring more
- * of them costs almost nothing.
+ * row rules of a table are evaluated together in ONE scan (see fuse), so declaring more of them
+ * costs almost nothing.
  */
 export interface RowRule {
   meta: CheckMeta;
@@ -108,6 +108,12 @@ export interface RowRule {
   violation: string;
   /** Sub-conditions counted apart (e.g. per column) into `details.byColumn`. */
   parts?: { label: string; violation: string }[];
+  /**
+   * The ingest validator enforces this rule on every row it loads (a raw contract rule). When the
+   * raw layer was loaded by the gate's own run, the rows that load wrote are proven already; only
+   * the rows written or changed since are evaluated (see fuse).
+   */
+  enforcedByIngest?: boolean;
 }
 
 /** A check computed from the table's row count, taken in the same scan (e.g. load accounting). */
@@ -122,7 +128,27 @@ export type Compiled = CheckJob | RowRule | TotalRule;
 const isJob = (c: Compiled): c is CheckJob => 'run' in c;
 const isTotal = (c: Compiled): c is TotalRule => 'evaluate' in c;
 
-/** Groups the row rules (and total rules) of each table into one scanning job. */
+/**
+ * Rows of a raw table not written by the transaction that created it. The ingest creates each raw
+ * table and COPYs the validated rows into it in one transaction (src/ingest/ingest.ts loadOne), so
+ * a row whose xmin is that transaction's is exactly as the validator let it through; a row updated
+ * or inserted since carries a newer xmin. The creating transaction is read from the table's
+ * system-column attributes (pg_attribute, attnum < 0), written by CREATE TABLE and never by ALTER.
+ * If the ingest ever loads in another transaction than the one creating the table, every row counts
+ * as changed and is evaluated: slower, never wrong.
+ */
+function changedSinceCreation(qualified: string): { from: string; changed: string } {
+  return {
+    from: `cross join (select a.xmin as created from pg_attribute a where a.attrelid = ${sqlLiteral(qualified)}::regclass and a.attnum = -1) l`,
+    changed: 'not (t.xmin = l.created)',
+  };
+}
+
+/**
+ * Groups the row rules (and total rules) of each table into one scanning job. The scan counts,
+ * evaluating each error rule's condition once per row; the sample keys (and per-column counts) of
+ * the error rules that failed are taken by a second scan, which a passing table never pays.
+ */
 export function fuse(compiled: readonly Compiled[]): CheckJob[] {
   const jobs = compiled.filter(isJob);
   const byTable = new Map<string, (RowRule | TotalRule)[]>();
@@ -139,29 +165,49 @@ export function fuse(compiled: readonly Compiled[]): CheckJob[] {
       checks: [...rowRules.map((r) => r.meta), ...totals.map((r) => r.meta)],
       weight: 5,
       run: async (q, env) => {
-        const selects = ['count(*) as total'];
-        rowRules.forEach((r, i) => {
-          selects.push(
-            `count(*) filter (where ${r.violation}) as n${i}`,
-            `(array_agg(${r.key} order by ${r.key}) filter (where ${r.violation}))[1:${SAMPLE_SIZE}] as s${i}`,
-          );
-        });
-        const from = `from ${env.table(table)} t`;
-        const { rows } = await q.query<Record<string, string | string[] | null>>(`select ${selects.join(',\n ')} ${from}`);
-        const row = rows[0]!;
-        // Per-part counts only when a rule with parts failed: a second scan on failure, none on success.
-        const split = rowRules.flatMap((r, i) => (r.parts && Number(row[`n${i}`]) > 0 ? r.parts.map((p, j) => ({ i, label: p.label, sql: `count(*) filter (where ${p.violation}) as p${i}_${j}`, col: `p${i}_${j}` })) : []));
-        const parts = split.length ? (await q.query<Record<string, string>>(`select ${split.map((p) => p.sql).join(', ')} ${from}`)).rows[0]! : {};
+        const qualified = env.table(table);
+        // Only when this run's own ingest loaded the raw layer (same code, same specs) does its
+        // validation stand for the rows it wrote.
+        const proven = env.validatedLoad && table.type === 'source' && rowRules.some((r) => r.enforcedByIngest);
+        const since = proven ? changedSinceCreation(qualified) : undefined;
+        const flag = (r: RowRule, violation: string) => (since && r.enforcedByIngest ? `(${since.changed} and (${violation}))` : violation);
+        const from = `from ${qualified} t ${since?.from ?? ''}`;
+        const sample = (r: RowRule, i: number) => `(array_agg(${r.key} order by ${r.key}) filter (where ${flag(r, r.violation)}))[1:${SAMPLE_SIZE}] as s${i}`;
+        // A warning usually fails (a known issue of the data): its keys are taken in the same scan.
+        const early = rowRules.map((r) => r.meta.severity === 'warn');
+        const selects = [
+          'count(*) as total',
+          ...rowRules.flatMap((r, i) => [`count(*) filter (where ${flag(r, r.violation)}) as n${i}`, ...(early[i] ? [sample(r, i)] : [])]),
+          ...(since ? [`count(*) filter (where ${since.changed}) as changed`] : []),
+        ];
+        const row = (await q.query<Record<string, string | string[] | null>>(`select ${selects.join(', ')} ${from}`)).rows[0]!;
+        const failed = rowRules.map((_, i) => Number(row[`n${i}`]) > 0);
+        // Second scan, when a rule failed: the first keys of the others (built for their failing rows
+        // only: an aggregate's filter runs before its arguments), and per-part counts.
+        let detail: Record<string, string | string[] | null> = { ...row };
+        const dsel = rowRules.flatMap((r, i) => (failed[i]
+          ? [...(early[i] ? [] : [sample(r, i)]), ...(r.parts ?? []).map((p, j) => `count(*) filter (where ${flag(r, p.violation)}) as p${i}_${j}`)]
+          : []));
+        if (dsel.length) detail = { ...row, ...(await q.query<Record<string, string | string[] | null>>(`select ${dsel.join(', ')} ${from}`)).rows[0]! };
+        const total = Number(row.total);
+        const changed = Number(row.changed ?? 0);
         const outcomes: CheckOutcome[] = rowRules.map((r, i) => {
           const byColumn: Record<string, number> = {};
-          for (const p of split) if (p.i === i && Number(parts[p.col]) > 0) byColumn[p.label] = (byColumn[p.label] ?? 0) + Number(parts[p.col]);
+          (r.parts ?? []).forEach((p, j) => {
+            const n = Number(detail[`p${i}_${j}`] ?? 0);
+            if (failed[i] && n > 0) byColumn[p.label] = (byColumn[p.label] ?? 0) + n;
+          });
+          const provenNote = since && r.enforcedByIngest
+            ? `${total - changed} of ${total} rows as validated by this run's ingest (rule enforced row by row on load); ${changed} row(s) written or changed since, checked here`
+            : undefined;
           return {
             failingRows: Number(row[`n${i}`]),
-            sample: (row[`s${i}`] as string[] | null) ?? [],
+            sample: failed[i] ? ((detail[`s${i}`] as string[] | null) ?? []) : [],
+            note: provenNote,
             details: Object.keys(byColumn).length ? { byColumn } : undefined,
           };
         });
-        for (const t of totals) outcomes.push(await t.evaluate(Number(row.total), q, env));
+        for (const t of totals) outcomes.push(await t.evaluate(total, q, env));
         return outcomes;
       },
     });

@@ -134,11 +134,13 @@ export async function runQualityGate(poolOrNull: Pool, opts: GateOptions): Promi
     throw new Error(`${rel.type}('${rel.name}') names no ${rel.type === 'source' ? 'source' : 'model'}`);
   };
   const logicalDate = opts.logicalDate ?? (await defaultLogicalDate(pool, schemas.raw));
+  const loadRunId = opts.incremental ? null : await loadRunFor(pool, schemas.raw);
   const env: CheckEnv = {
     table,
     logicalDate,
     logicalDateSource: opts.logicalDate ? 'configured' : 'newest purchase',
-    loadRunId: opts.incremental ? null : await loadRunFor(pool, schemas.raw),
+    loadRunId,
+    validatedLoad: loadRunId !== null && loadRunId === opts.runId,
   };
 
   const results: CheckResult[] = [];

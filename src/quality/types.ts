@@ -37,6 +37,12 @@ export interface CheckEnv {
   logicalDateSource: 'configured' | 'newest purchase';
   /** The run whose file loads produced the raw layer being checked (null: none recorded). */
   loadRunId: number | null;
+  /**
+   * The raw layer was loaded by the gate's own run (same code, same specs), so the rows that load
+   * wrote were validated by the spec a moment ago: the raw contract rules only evaluate the rows
+   * written or changed since (compile.ts fuse). False for `olist check` and for feed batches.
+   */
+  validatedLoad: boolean;
 }
 
 export interface Queryable {
