@@ -123,10 +123,95 @@ export interface TotalRule {
   evaluate(total: number, q: Queryable, env: CheckEnv): Promise<CheckOutcome>;
 }
 
-export type Compiled = CheckJob | RowRule | TotalRule;
+/** One side of a whole-table reconciliation: an aggregate of a table (optionally filtered). */
+export interface ReconcileSide {
+  table: { type: 'ref' | 'source' | 'auto'; name: string };
+  where?: string;
+  sql: string;
+  /** How the sample names the side, e.g. `orders_fact count(*)`. */
+  label: string;
+}
+
+/**
+ * `reconcile(left = right of ...)` without `by`: two whole-table aggregates that must be equal.
+ * Many checks aggregate the same table under the same filter (six marts reconcile their GMV with
+ * `sum(item_total) of orders_fact where is_revenue`): fuse computes every aggregate of one
+ * (table, filter) in one scan, once per gate run, shared by all the checks that need it.
+ */
+export interface ReconcileRule {
+  meta: CheckMeta;
+  left: ReconcileSide;
+  right: ReconcileSide;
+  tolerance: number;
+}
+
+export type Compiled = CheckJob | RowRule | TotalRule | ReconcileRule;
 
 const isJob = (c: Compiled): c is CheckJob => 'run' in c;
 const isTotal = (c: Compiled): c is TotalRule => 'evaluate' in c;
+const isReconcile = (c: Compiled): c is ReconcileRule => 'left' in c && 'right' in c;
+
+type SideValues = { ok: true; values: { text: string | null; num: string }[] } | { ok: false; error: string };
+
+/** The reconciliation jobs: one per checked table; the side scans are shared through a per-run cache. */
+function reconcileJobs(rules: readonly ReconcileRule[]): CheckJob[] {
+  const groupKey = (side: ReconcileSide) => `${side.table.type}:${side.table.name}|${side.where ?? ''}`;
+  const groups = new Map<string, { side: ReconcileSide; exprs: string[] }>();
+  for (const r of rules) {
+    for (const side of [r.left, r.right]) {
+      const g = groups.get(groupKey(side)) ?? { side, exprs: [] };
+      if (!g.exprs.includes(side.sql)) g.exprs.push(side.sql);
+      groups.set(groupKey(side), g);
+    }
+  }
+  // Scans already started in a gate run (the env is made anew for every run).
+  const runs = new WeakMap<CheckEnv, Map<string, Promise<SideValues>>>();
+  const scan = (q: Queryable, env: CheckEnv, key: string): Promise<SideValues> => {
+    const cache = runs.get(env) ?? new Map<string, Promise<SideValues>>();
+    runs.set(env, cache);
+    let p = cache.get(key);
+    if (!p) {
+      const { side, exprs } = groups.get(key)!;
+      const cols = exprs.flatMap((e, i) => [`(${e})::text as v${i}`, `coalesce((${e}), 0)::numeric::text as n${i}`]);
+      p = q.query<Record<string, string | null>>(`select ${cols.join(', ')} from ${env.table(side.table)} ${side.where ? `where ${side.where}` : ''}`)
+        .then(({ rows }): SideValues => ({ ok: true, values: exprs.map((_, i) => ({ text: rows[0]![`v${i}`] ?? null, num: rows[0]![`n${i}`]! })) }))
+        .catch((err: Error): SideValues => ({ ok: false, error: err.message }));
+      cache.set(key, p);
+    }
+    return p;
+  };
+  const value = async (q: Queryable, env: CheckEnv, side: ReconcileSide) => {
+    const key = groupKey(side);
+    const v = await scan(q, env, key);
+    return v.ok ? { ok: true as const, ...v.values[groups.get(key)!.exprs.indexOf(side.sql)]! } : v;
+  };
+  const byTarget = new Map<string, ReconcileRule[]>();
+  for (const r of rules) byTarget.set(r.meta.target, [...(byTarget.get(r.meta.target) ?? []), r]);
+  return [...byTarget.values()].map((mine): CheckJob => ({
+    checks: mine.map((r) => r.meta),
+    weight: 3,
+    run: async (q, env) => {
+      const pairs = [];
+      for (const r of mine) pairs.push({ r, l: await value(q, env, r.left), v: await value(q, env, r.right) });
+      const ok = pairs.filter((p) => p.l.ok && p.v.ok) as { r: ReconcileRule; l: { text: string | null; num: string }; v: { text: string | null; num: string } }[];
+      // compared as numerics in SQL, as the single-check query did (abs(l - r) > tolerance)
+      const { rows } = ok.length
+        ? await q.query<{ bad: boolean }>('select abs(l::numeric - r::numeric) > t::numeric as bad from unnest($1::text[], $2::text[], $3::text[]) with ordinality u(l, r, t, i) order by i',
+          [ok.map((p) => p.l.num), ok.map((p) => p.v.num), ok.map((p) => String(p.r.tolerance))])
+        : { rows: [] };
+      return pairs.map((p): CheckOutcome => {
+        const broken = !p.l.ok ? p.l : !p.v.ok ? p.v : undefined;
+        if (broken && !broken.ok) return { failingRows: 0, sample: [], note: `check could not run: ${broken.error}`, details: { error: broken.error } };
+        const bad = rows[ok.findIndex((o) => o.r === p.r)]!.bad;
+        const l = p.l as { text: string | null };
+        const v = p.v as { text: string | null };
+        return bad
+          ? { failingRows: 1, sample: [`${p.r.left.label} = ${l.text ?? 'null'}, ${p.r.right.label} = ${v.text ?? 'null'}`] }
+          : { failingRows: 0, sample: [] };
+      });
+    },
+  }));
+}
 
 /**
  * Rows of a raw table not written by the transaction that created it. The ingest creates each raw
@@ -150,10 +235,10 @@ function changedSinceCreation(qualified: string): { from: string; changed: strin
  * the error rules that failed are taken by a second scan, which a passing table never pays.
  */
 export function fuse(compiled: readonly Compiled[]): CheckJob[] {
-  const jobs = compiled.filter(isJob);
+  const jobs = [...compiled.filter(isJob), ...reconcileJobs(compiled.filter(isReconcile))];
   const byTable = new Map<string, (RowRule | TotalRule)[]>();
   for (const c of compiled) {
-    if (isJob(c)) continue;
+    if (isJob(c) || isReconcile(c)) continue;
     const k = `${c.table.type}:${c.table.name}`;
     byTable.set(k, [...(byTable.get(k) ?? []), c]);
   }
@@ -171,24 +256,38 @@ export function fuse(compiled: readonly Compiled[]): CheckJob[] {
         const proven = env.validatedLoad && table.type === 'source' && rowRules.some((r) => r.enforcedByIngest);
         const since = proven ? changedSinceCreation(qualified) : undefined;
         const flag = (r: RowRule, violation: string) => (since && r.enforcedByIngest ? `(${since.changed} and (${violation}))` : violation);
-        const from = `from ${qualified} t ${since?.from ?? ''}`;
         const sample = (r: RowRule, i: number) => `(array_agg(${r.key} order by ${r.key}) filter (where ${flag(r, r.violation)}))[1:${SAMPLE_SIZE}] as s${i}`;
         // A warning usually fails (a known issue of the data): its keys are taken in the same scan.
         const early = rowRules.map((r) => r.meta.severity === 'warn');
-        const selects = [
-          'count(*) as total',
-          ...rowRules.flatMap((r, i) => [`count(*) filter (where ${flag(r, r.violation)}) as n${i}`, ...(early[i] ? [sample(r, i)] : [])]),
-          ...(since ? [`count(*) filter (where ${since.changed}) as changed`] : []),
-        ];
-        const row = (await q.query<Record<string, string | string[] | null>>(`select ${selects.join(', ')} ${from}`)).rows[0]!;
-        const failed = rowRules.map((_, i) => Number(row[`n${i}`]) > 0);
-        // Second scan, when a rule failed: the first keys of the others (built for their failing rows
-        // only: an aggregate's filter runs before its arguments), and per-part counts.
-        let detail: Record<string, string | string[] | null> = { ...row };
-        const dsel = rowRules.flatMap((r, i) => (failed[i]
-          ? [...(early[i] ? [] : [sample(r, i)]), ...(r.parts ?? []).map((p, j) => `count(*) filter (where ${flag(r, p.violation)}) as p${i}_${j}`)]
-          : []));
-        if (dsel.length) detail = { ...row, ...(await q.query<Record<string, string | string[] | null>>(`select ${dsel.join(', ')} ${from}`)).rows[0]! };
+        // A feed batch checks its error rules on the rows it touched only: every other row is as the
+        // last gate that passed left it. Warnings still count over the whole table (their counts
+        // are the state of the data, not of the batch).
+        const scope = env.touched?.(table);
+        const scoped = rowRules.map((r) => scope !== undefined && r.meta.severity === 'error');
+        const inScope = scope
+          ? `where (${scope.columns.map((c) => `t.${ident(c)}`).join(', ')}) in (select ${scope.columns.map(ident).join(', ')} from ${scope.table})`
+          : '';
+        const row: Record<string, string | string[] | null> = {};
+        const failed: boolean[] = [];
+        for (const part of [false, true]) {
+          const mine = rowRules.map((_, i) => i).filter((i) => scoped[i] === part);
+          if (mine.length === 0 && (part || totals.length === 0)) continue;
+          const from = `from ${qualified} t ${since?.from ?? ''} ${part ? inScope : ''}`;
+          const selects = [
+            ...(part ? [] : ['count(*) as total']),
+            ...mine.flatMap((i) => [`count(*) filter (where ${flag(rowRules[i]!, rowRules[i]!.violation)}) as n${i}`, ...(early[i] ? [sample(rowRules[i]!, i)] : [])]),
+            ...(since && !part ? [`count(*) filter (where ${since.changed}) as changed`] : []),
+          ];
+          Object.assign(row, (await q.query<Record<string, string | string[] | null>>(`select ${selects.join(', ')} ${from}`)).rows[0]!);
+          for (const i of mine) failed[i] = Number(row[`n${i}`]) > 0;
+          // Second scan, when a rule failed: the first keys of the others (built for their failing
+          // rows only: an aggregate's filter runs before its arguments), and per-part counts.
+          const dsel = mine.flatMap((i) => (failed[i]
+            ? [...(early[i] ? [] : [sample(rowRules[i]!, i)]), ...(rowRules[i]!.parts ?? []).map((p, j) => `count(*) filter (where ${flag(rowRules[i]!, p.violation)}) as p${i}_${j}`)]
+            : []));
+          if (dsel.length) Object.assign(row, (await q.query<Record<string, string | string[] | null>>(`select ${dsel.join(', ')} ${from}`)).rows[0]!);
+        }
+        const detail = row;
         const total = Number(row.total);
         const changed = Number(row.changed ?? 0);
         const outcomes: CheckOutcome[] = rowRules.map((r, i) => {
@@ -199,7 +298,7 @@ export function fuse(compiled: readonly Compiled[]): CheckJob[] {
           });
           const provenNote = since && r.enforcedByIngest
             ? `${total - changed} of ${total} rows as validated by this run's ingest (rule enforced row by row on load); ${changed} row(s) written or changed since, checked here`
-            : undefined;
+            : scoped[i] ? 'checked on the rows this batch touched (the others passed the last gate)' : undefined;
           return {
             failingRows: Number(row[`n${i}`]),
             sample: failed[i] ? ((detail[`s${i}`] as string[] | null) ?? []) : [],
@@ -251,10 +350,17 @@ export function compileTest(spec: TestSpec, target: TestTarget): Compiled[] {
         checks: [m],
         weight: 4,
         run: async (q, env) => {
+          // A feed batch can only have made a duplicate out of a key it wrote: the groups of the
+          // key values of the rows it touched are enough (an error; a warning counts them all).
+          const scope = m.severity === 'error' ? env.touched?.(self(target)) : undefined;
+          const touchedOnly = scope
+            ? [`(${cols.join(', ')}) in (select ${spec.columns.map((c) => `s.${ident(c)}`).join(', ')} from ${env.table(self(target))} s
+                 where (${scope.columns.map((c) => `s.${ident(c)}`).join(', ')}) in (select ${scope.columns.map(ident).join(', ')} from ${scope.table}))`]
+            : [];
           const { rows } = await q.query<{ n: string; r: string | null; sample: string[] }>(
             `with dup as materialized (
                select ${cols.join(', ')}, count(*) as c from ${env.table(self(target))} t
-               ${where(cols.map((c) => `${c} is not null`).join(' and '))} group by ${cols.join(', ')} having count(*) > 1)
+               ${where([...cols.map((c) => `${c} is not null`), ...touchedOnly].join(' and '))} group by ${cols.join(', ')} having count(*) > 1)
              select (select count(*) from dup) as n, (select sum(c) from dup) as r,
                     array(select concat_ws('|', ${dcols.join(', ')}) || ' (' || d.c || ' rows)' from dup d order by ${dcols.join(', ')} limit ${SAMPLE_SIZE}) as sample`,
           );
@@ -280,20 +386,34 @@ export function compileTest(spec: TestSpec, target: TestTarget): Compiled[] {
       const notNull = spec.columns.map((c) => `t.${ident(c)} is not null`).join(' and ');
       const match = spec.columns.map((c, i) => `p.${ident(spec.targetColumns[i]!)} = t.${ident(c)}`).join(' and ');
       const value = spec.columns.length === 1 ? `t.${ident(spec.columns[0]!)}::text` : `concat_ws('|', ${spec.columns.map((c) => `t.${ident(c)}`).join(', ')})`;
-      return [simple(meta(), (env) =>
+      const m = meta();
+      // A feed batch can only have broken a link through a child row it wrote or a parent key it
+      // changed (or removed): those rows are enough for an error (a warning counts them all).
+      const touchedOnly = (env: CheckEnv): string => {
+        if (m.severity !== 'error' || !env.touched) return '';
+        const child = env.touched(self(target));
+        if (!child) return '';
+        const parent = env.unchanged?.(spec.target) ? undefined : env.touched(spec.target);
+        if (!env.unchanged?.(spec.target) && (!parent || parent.columns.join() !== spec.targetColumns.join())) return '';
+        const mine = [`(${child.columns.map((c) => `t.${ident(c)}`).join(', ')}) in (select ${child.columns.map(ident).join(', ')} from ${child.table})`];
+        if (parent) mine.push(`(${spec.columns.map((c) => `t.${ident(c)}`).join(', ')}) in (select ${parent.columns.map(ident).join(', ')} from ${parent.table})`);
+        return ` and (${mine.join(' or ')})`;
+      };
+      return [simple(m, (env) =>
         `select ${key} || ' -> ' || ${value} as k from ${env.table(self(target))} t
-         ${where(`${notNull} and not exists (select 1 from ${env.table(spec.target)} p where ${match})`)}`, 2)];
+         ${where(`${notNull}${touchedOnly(env)} and not exists (select 1 from ${env.table(spec.target)} p where ${match})`)}`, 2)];
     }
     case 'reconcile': {
       const tol = spec.tolerance ?? 0;
       const tw = spec.targetWhere ? `where ${spec.targetWhere}` : '';
       const sw = spec.where ? `where ${spec.where}` : '';
       if (spec.by.length === 0) {
-        return [simple(meta(), (env) =>
-          `select ${sqlLiteral(`${target.name} ${spec.left.sql} = `)} || coalesce(l.v::text, 'null') || ${sqlLiteral(`, ${spec.target.name} ${spec.right.sql} = `)} || coalesce(r.v::text, 'null') as k
-             from (select ${spec.left.sql} as v from ${env.table(self(target))} ${sw}) l,
-                  (select ${spec.right.sql} as v from ${env.table(spec.target)} ${tw}) r
-            where abs(coalesce(l.v, 0)::numeric - coalesce(r.v, 0)::numeric) > ${tol}`)];
+        return [{
+          meta: meta(),
+          left: { table: self(target), where: spec.where, sql: spec.left.sql, label: `${target.name} ${spec.left.sql}` },
+          right: { table: spec.target, where: spec.targetWhere, sql: spec.right.sql, label: `${spec.target.name} ${spec.right.sql}` },
+          tolerance: tol,
+        }];
       }
       const by = spec.by.map(ident).join(', ');
       const k = spec.by.length === 1 ? `${ident(spec.by[0]!)}::text` : `concat_ws('|', ${by})`;

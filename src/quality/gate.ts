@@ -42,6 +42,11 @@ export interface GateOptions {
    * what it changed; the tables it did not touch keep the results of the batch that last did.
    */
   targets?: ReadonlySet<string>;
+  /**
+   * Feed batches: per table (raw source or model name), the temporary table holding the keys of the
+   * rows the batch touched. Error-level row and uniqueness checks of those tables look at these rows only.
+   */
+  touched?: ReadonlyMap<string, { table: string; columns: string[] }>;
   /** For tests: other specs/models than the project's. */
   sources?: readonly SourceSpec[];
   models?: readonly Model[];
@@ -141,6 +146,11 @@ export async function runQualityGate(poolOrNull: Pool, opts: GateOptions): Promi
     logicalDateSource: opts.logicalDate ? 'configured' : 'newest purchase',
     loadRunId,
     validatedLoad: loadRunId !== null && loadRunId === opts.runId,
+    touched: opts.touched ? (rel) => opts.touched!.get(rel.name) : undefined,
+    // what the batch changed is in targets (a source's history table changes with it: unknown here)
+    unchanged: opts.touched && opts.targets
+      ? (rel) => !opts.targets!.has(rel.name) && (rel.type === 'source' ? (opts.sources ?? SOURCES).some((s) => s.name === rel.name) : layerOf.has(rel.name))
+      : undefined,
   };
 
   const results: CheckResult[] = [];

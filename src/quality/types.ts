@@ -43,6 +43,14 @@ export interface CheckEnv {
    * written or changed since (compile.ts fuse). False for `olist check` and for feed batches.
    */
   validatedLoad: boolean;
+  /**
+   * Feed batches only: the keys of the rows the batch touched in a table (a temporary table of the
+   * batch's transaction), when known. Error-level row and uniqueness checks then look at those rows
+   * only: the rest of the table passed the gate of the batch (or load) that last changed it.
+   */
+  touched?(rel: { type: 'ref' | 'source' | 'auto'; name: string }): { table: string; columns: string[] } | undefined;
+  /** Feed batches only: true when the batch did not change the table at all. */
+  unchanged?(rel: { type: 'ref' | 'source' | 'auto'; name: string }): boolean;
 }
 
 export interface Queryable {
