@@ -19,6 +19,7 @@ import { keepParseWorkersIdle, prestartParseWorkers } from '../ingest/parseWorke
 import type { FileLoadResult } from '../ingest/loadFile.ts';
 import type { Logger } from '../log.ts';
 import { runQualityGate, storeGateResults } from '../quality/gate.ts';
+import type { TouchedKeys } from '../quality/types.ts';
 import { sourceByName, SOURCES, versionsOf, versionsTableName } from '../sources/index.ts';
 import { applyModels, changedTable, collectScopesBefore, createTouchedTables, touchedScope, type ModelChange } from '../transform/incremental.ts';
 import type { Model } from '../transform/models.ts';
@@ -153,9 +154,13 @@ async function applyBatch(pool: Pool, batch: LandedBatch, opts: ApplyOptions): P
 }
 
 /** Where the gate finds the keys of the rows this batch wrote: changed_<source> and touched_<model>. */
-function touchedKeys(models: readonly Model[], changedSources: ReadonlySet<string>, changes: readonly ModelChange[]): Map<string, { table: string; columns: string[] }> {
-  const out = new Map<string, { table: string; columns: string[] }>();
-  for (const source of changedSources) out.set(source, { table: changedTable(source), columns: [...sourceByName(source).primaryKey] });
+function touchedKeys(models: readonly Model[], changedSources: ReadonlySet<string>, changes: readonly ModelChange[]): Map<string, TouchedKeys> {
+  const out = new Map<string, TouchedKeys>();
+  for (const source of changedSources) {
+    const spec = sourceByName(source);
+    // a change source is upserted by key (merge.ts): a key never leaves it; a reference file replaces its table
+    out.set(source, { table: changedTable(source), columns: [...spec.primaryKey], keysKept: spec.feed.kind === 'changes' });
+  }
   for (const c of changes) {
     const m = models.find((x) => x.name === c.model);
     if (m && c.touched > 0 && (c.strategy === 'partitions' || c.strategy === 'whole')) out.set(m.name, touchedScope(m));

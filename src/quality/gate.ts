@@ -9,7 +9,7 @@ import { loadModels, MODEL_LAYERS, type Model } from '../transform/models.ts';
 import { fuse } from './compile.ts';
 import { modelChecks } from './modelChecks.ts';
 import { sourceChecks } from './sourceChecks.ts';
-import type { CheckEnv, CheckJob, CheckLayer, CheckOutcome, CheckResult, GateOutcome } from './types.ts';
+import type { CheckEnv, CheckJob, CheckLayer, CheckOutcome, CheckResult, GateOutcome, TouchedKeys } from './types.ts';
 
 export type { CheckResult, GateOutcome, Severity } from './types.ts';
 
@@ -46,7 +46,7 @@ export interface GateOptions {
    * Feed batches: per table (raw source or model name), the temporary table holding the keys of the
    * rows the batch touched. Error-level row and uniqueness checks of those tables look at these rows only.
    */
-  touched?: ReadonlyMap<string, { table: string; columns: string[] }>;
+  touched?: ReadonlyMap<string, TouchedKeys>;
   /** For tests: other specs/models than the project's. */
   sources?: readonly SourceSpec[];
   models?: readonly Model[];

@@ -28,6 +28,14 @@ export interface CheckOutcome {
   details?: Record<string, unknown>;
 }
 
+/** The keys of the rows a feed batch wrote in one table (a temporary table of its transaction). */
+export interface TouchedKeys {
+  table: string;
+  columns: string[];
+  /** The batch only upserted rows by these keys: no key of the table disappeared. */
+  keysKept?: boolean;
+}
+
 /** Everything a check query needs at run time. */
 export interface CheckEnv {
   /** Qualified table of a relation: a model (`ref`) or a source's raw table. */
@@ -48,7 +56,7 @@ export interface CheckEnv {
    * batch's transaction), when known. Error-level row and uniqueness checks then look at those rows
    * only: the rest of the table passed the gate of the batch (or load) that last changed it.
    */
-  touched?(rel: { type: 'ref' | 'source' | 'auto'; name: string }): { table: string; columns: string[] } | undefined;
+  touched?(rel: { type: 'ref' | 'source' | 'auto'; name: string }): TouchedKeys | undefined;
   /** Feed batches only: true when the batch did not change the table at all. */
   unchanged?(rel: { type: 'ref' | 'source' | 'auto'; name: string }): boolean;
 }
