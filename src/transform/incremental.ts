@@ -87,23 +87,23 @@ export function touchedScope(m: Model): { table: string; columns: string[] } {
   return { table: touchedTable(m.name), columns: touchKey(m) };
 }
 
-/** Pass one, before the raw layer changes: the partitions each model's current rows are in. */
+/** Pass one, before the raw layer changes: the partitions each model's current rows are in (one round trip for all). */
 export async function collectScopesBefore(client: Client, models: readonly Model[]): Promise<void> {
   const byName = new Map(models.map((m) => [m.name, m]));
-  for (const m of models) {
-    if (!m.incremental || m.incremental.scopes.length === 0) continue;
-    await addScope(client, m, byName);
-  }
+  const statements = models.filter((m) => m.incremental && m.incremental.scopes.length > 0).map((m) => scopeSql(m, byName));
+  if (statements.length) await client.query(statements.join(';\n'));
+}
+
+function scopeSql(m: Model, byName: ReadonlyMap<string, Model>): string {
+  const key = ident(m.incremental!.key);
+  const union = m.incremental!.scopes.map((s) => `(${compileScope(s, m, byName)})`).join('\nunion\n');
+  return `insert into ${touchedTable(m.name)} (${key})
+     select k from (${union}) scope(k) where k is not null
+     except select ${key} from ${touchedTable(m.name)}`;
 }
 
 async function addScope(client: Client, m: Model, byName: ReadonlyMap<string, Model>): Promise<void> {
-  const key = ident(m.incremental!.key);
-  const union = m.incremental!.scopes.map((s) => `(${compileScope(s, m, byName)})`).join('\nunion\n');
-  await client.query(
-    `insert into ${touchedTable(m.name)} (${key})
-     select k from (${union}) scope(k) where k is not null
-     except select ${key} from ${touchedTable(m.name)}`,
-  );
+  await client.query(scopeSql(m, byName));
 }
 
 /**
