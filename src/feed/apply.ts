@@ -15,12 +15,13 @@ import { ident, type Pool } from '../db/connection.ts';
 import { ingestToBuild } from '../ingest/ingest.ts';
 import { describeError, withStep } from '../db/failure.ts';
 import { throwIfInterrupted } from '../db/interrupt.ts';
-import { keepParseWorkersIdle } from '../ingest/parseWorkers.ts';
+import { keepParseWorkersIdle, prestartParseWorkers } from '../ingest/parseWorkers.ts';
 import type { FileLoadResult } from '../ingest/loadFile.ts';
 import type { Logger } from '../log.ts';
 import { runQualityGate, storeGateResults } from '../quality/gate.ts';
+import type { TouchedKeys } from '../quality/types.ts';
 import { sourceByName, SOURCES, versionsOf, versionsTableName } from '../sources/index.ts';
-import { applyModels, collectScopesBefore, createTouchedTables, type ModelChange } from '../transform/incremental.ts';
+import { applyModels, changedTable, collectScopesBefore, createTouchedTables, touchedScope, type ModelChange } from '../transform/incremental.ts';
 import type { Model } from '../transform/models.ts';
 import { FEED_SOURCE_ORDER } from './cut.sql.ts';
 import { BatchError, listBatches, verifyBatchFiles, type LandedBatch } from './manifest.ts';
@@ -93,8 +94,11 @@ export async function applyPendingBatches(pool: Pool, opts: ApplyOptions): Promi
       throw new BatchError(id, `no complete batch with this id in ${opts.landingDir} (a folder without manifest.json is still being written)`);
     }
   }
-  await ensureRawKeyIndexes(pool, SOURCES);
   keepParseWorkersIdle(60_000); // a thread start (~0.5 s under tsx) per batch would be the largest cost of a day
+  // One CLI process per day pays that start once: begin it now, so it overlaps the checks of the
+  // indexes, the ledger and the batch files instead of following them.
+  if (batches.some((b) => !applied.has(b.manifest.batchId))) prestartParseWorkers(2);
+  await ensureRawKeyIndexes(pool, SOURCES);
   for (const batch of batches) {
     const { batchId, checksum, previous } = batch.manifest;
     const known = applied.get(batchId);
@@ -149,6 +153,21 @@ async function applyBatch(pool: Pool, batch: LandedBatch, opts: ApplyOptions): P
   }
 }
 
+/** Where the gate finds the keys of the rows this batch wrote: changed_<source> and touched_<model>. */
+function touchedKeys(models: readonly Model[], changedSources: ReadonlySet<string>, changes: readonly ModelChange[]): Map<string, TouchedKeys> {
+  const out = new Map<string, TouchedKeys>();
+  for (const source of changedSources) {
+    const spec = sourceByName(source);
+    // a change source is upserted by key (merge.ts): a key never leaves it; a reference file replaces its table
+    out.set(source, { table: changedTable(source), columns: [...spec.primaryKey], keysKept: spec.feed.kind === 'changes' });
+  }
+  for (const c of changes) {
+    const m = models.find((x) => x.name === c.model);
+    if (m && c.touched > 0 && (c.strategy === 'partitions' || c.strategy === 'whole')) out.set(m.name, touchedScope(m));
+  }
+  return out;
+}
+
 async function applyInTransaction(pool: Pool, batch: LandedBatch, runId: number, scratch: string, models: readonly Model[], log: Logger): Promise<BatchOutcome> {
   const m = batch.manifest;
   const t0 = performance.now();
@@ -194,7 +213,7 @@ async function applyInTransaction(pool: Pool, batch: LandedBatch, runId: number,
     const targets = new Set([...changedSources, ...changes.filter((c) => c.touched > 0).map((c) => c.model)]);
     gateOutcome = targets.size === 0
       ? { passed: true, results: [], failedErrors: [], logicalDate: '', durationMs: 0 }
-      : await runQualityGate(pool, { runId, staged: false, client, incremental: true, targets, log: log.child({ step: 'check' }) });
+      : await runQualityGate(pool, { runId, staged: false, client, incremental: true, targets, touched: touchedKeys(models, changedSources, changes), log: log.child({ step: 'check' }) });
     throwIfInterrupted(); // last moment to stop: nothing of the batch is committed yet
     if (!gateOutcome.passed) throw new BatchRefusedError(m.batchId, `refused by the quality gate, nothing applied: ${gateOutcome.failedErrors.join('; ')}`);
     const t4 = performance.now();

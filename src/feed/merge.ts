@@ -60,9 +60,7 @@ export async function ensureRawKeyIndexes(db: Pick<Client, 'query'>, specs: read
 
 /** Empty `changed_<source>` tables for every source, so every scope can read them. */
 export async function createChangedTables(client: Client, specs: readonly SourceSpec[]): Promise<void> {
-  for (const spec of specs) {
-    await client.query(`create temp table ${ident(`changed_${spec.name}`)} on commit drop as select ${keyCols(spec).join(', ')} from ${raw(spec)} limit 0`);
-  }
+  await client.query(specs.map((spec) => `create temp table ${ident(`changed_${spec.name}`)} on commit drop as select ${keyCols(spec).join(', ')} from ${raw(spec)} limit 0;`).join('\n'));
 }
 
 /**

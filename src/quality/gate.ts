@@ -9,7 +9,7 @@ import { loadModels, MODEL_LAYERS, type Model } from '../transform/models.ts';
 import { fuse } from './compile.ts';
 import { modelChecks } from './modelChecks.ts';
 import { sourceChecks } from './sourceChecks.ts';
-import type { CheckEnv, CheckJob, CheckLayer, CheckOutcome, CheckResult, GateOutcome } from './types.ts';
+import type { CheckEnv, CheckJob, CheckLayer, CheckOutcome, CheckResult, GateOutcome, TouchedKeys } from './types.ts';
 
 export type { CheckResult, GateOutcome, Severity } from './types.ts';
 
@@ -42,6 +42,11 @@ export interface GateOptions {
    * what it changed; the tables it did not touch keep the results of the batch that last did.
    */
   targets?: ReadonlySet<string>;
+  /**
+   * Feed batches: per table (raw source or model name), the temporary table holding the keys of the
+   * rows the batch touched. Error-level row and uniqueness checks of those tables look at these rows only.
+   */
+  touched?: ReadonlyMap<string, TouchedKeys>;
   /** For tests: other specs/models than the project's. */
   sources?: readonly SourceSpec[];
   models?: readonly Model[];
@@ -134,11 +139,18 @@ export async function runQualityGate(poolOrNull: Pool, opts: GateOptions): Promi
     throw new Error(`${rel.type}('${rel.name}') names no ${rel.type === 'source' ? 'source' : 'model'}`);
   };
   const logicalDate = opts.logicalDate ?? (await defaultLogicalDate(pool, schemas.raw));
+  const loadRunId = opts.incremental ? null : await loadRunFor(pool, schemas.raw);
   const env: CheckEnv = {
     table,
     logicalDate,
     logicalDateSource: opts.logicalDate ? 'configured' : 'newest purchase',
-    loadRunId: opts.incremental ? null : await loadRunFor(pool, schemas.raw),
+    loadRunId,
+    validatedLoad: loadRunId !== null && loadRunId === opts.runId,
+    touched: opts.touched ? (rel) => opts.touched!.get(rel.name) : undefined,
+    // what the batch changed is in targets (a source's history table changes with it: unknown here)
+    unchanged: opts.touched && opts.targets
+      ? (rel) => !opts.targets!.has(rel.name) && (rel.type === 'source' ? (opts.sources ?? SOURCES).some((s) => s.name === rel.name) : layerOf.has(rel.name))
+      : undefined,
   };
 
   const results: CheckResult[] = [];

@@ -90,6 +90,7 @@ function contractRules(spec: SourceSpec): Compiled[] {
       key,
       violation: mine.map((r) => `coalesce(${r.violation}, false)`).join(' or '),
       parts: mine.map((r) => ({ label: r.column, violation: `coalesce(${r.violation}, false)` })),
+      enforcedByIngest: true,
     };
   });
   const reconcile: TotalRule = {

@@ -28,6 +28,14 @@ export interface CheckOutcome {
   details?: Record<string, unknown>;
 }
 
+/** The keys of the rows a feed batch wrote in one table (a temporary table of its transaction). */
+export interface TouchedKeys {
+  table: string;
+  columns: string[];
+  /** The batch only upserted rows by these keys: no key of the table disappeared. */
+  keysKept?: boolean;
+}
+
 /** Everything a check query needs at run time. */
 export interface CheckEnv {
   /** Qualified table of a relation: a model (`ref`) or a source's raw table. */
@@ -37,6 +45,20 @@ export interface CheckEnv {
   logicalDateSource: 'configured' | 'newest purchase';
   /** The run whose file loads produced the raw layer being checked (null: none recorded). */
   loadRunId: number | null;
+  /**
+   * The raw layer was loaded by the gate's own run (same code, same specs), so the rows that load
+   * wrote were validated by the spec a moment ago: the raw contract rules only evaluate the rows
+   * written or changed since (compile.ts fuse). False for `olist check` and for feed batches.
+   */
+  validatedLoad: boolean;
+  /**
+   * Feed batches only: the keys of the rows the batch touched in a table (a temporary table of the
+   * batch's transaction), when known. Error-level row and uniqueness checks then look at those rows
+   * only: the rest of the table passed the gate of the batch (or load) that last changed it.
+   */
+  touched?(rel: { type: 'ref' | 'source' | 'auto'; name: string }): TouchedKeys | undefined;
+  /** Feed batches only: true when the batch did not change the table at all. */
+  unchanged?(rel: { type: 'ref' | 'source' | 'auto'; name: string }): boolean;
 }
 
 export interface Queryable {

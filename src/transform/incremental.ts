@@ -53,33 +53,57 @@ function compileScope(sql: string, model: Model, byName: ReadonlyMap<string, Mod
     });
 }
 
-/** Empty `touched_<model>` tables (session temporary, dropped at commit) typed like the model's key columns. */
+/** The key columns' types of each model, read once per batch (createTouchedTables) for applyPartitions. */
+const keyTypes = new WeakMap<object, Map<string, string>>();
+
+/**
+ * Empty `touched_<model>` tables (session temporary, dropped at commit) typed like the model's key
+ * columns: one catalog query and one statement for all the models (a round trip per model was a
+ * good part of a small batch's bookkeeping).
+ */
 export async function createTouchedTables(client: Client, models: readonly Model[]): Promise<void> {
-  for (const m of models) {
-    if (m.materialized === 'view') continue; // nothing to update: a view reads the updated tables
-    // Types from the catalog, so that no model table is locked before the batch reaches it.
-    const cols = await Promise.all(touchKey(m).map(async (c) => `${ident(c)} ${await keyType(client, m, c)}`));
-    await client.query(`create temp table ${ident(`touched_${m.name}`)} (${cols.join(', ')}) on commit drop`);
-  }
+  const tables = models.filter((m) => m.materialized !== 'view'); // nothing to update: a view reads the updated tables
+  const wanted = tables.flatMap((m) => touchKey(m).map((c) => ({ model: m.name, rel: `${ident(publishedSchema(m.layer))}.${ident(m.name)}`, column: c })));
+  // Types from the catalog, so that no model table is locked before the batch reaches it.
+  const { rows } = await client.query<{ i: number; t: string }>(
+    `select w.i, format_type(a.atttypid, a.atttypmod) as t
+       from unnest($1::text[], $2::text[]) with ordinality w(rel, col, i)
+       join pg_attribute a on a.attrelid = to_regclass(w.rel) and a.attname = w.col and not a.attisdropped`,
+    [wanted.map((w) => w.rel), wanted.map((w) => w.column)],
+  );
+  const typeOf = new Map(rows.map((r) => [Number(r.i) - 1, r.t]));
+  const types = new Map<string, string>();
+  wanted.forEach((w, i) => {
+    const t = typeOf.get(i);
+    if (!t) throw new Error(`${models.find((m) => m.name === w.model)!.file}: key '${w.column}' is not a column of the model`);
+    types.set(`${w.model}.${w.column}`, t);
+  });
+  keyTypes.set(client, types);
+  await client.query(tables.map((m) => `create temp table ${ident(`touched_${m.name}`)} (${touchKey(m).map((c) => `${ident(c)} ${types.get(`${m.name}.${c}`)}`).join(', ')}) on commit drop;`).join('\n'));
 }
 
-/** Pass one, before the raw layer changes: the partitions each model's current rows are in. */
+/** Where a feed batch's gate finds the keys of the rows a model's update touched (touched_<model>). */
+export function touchedScope(m: Model): { table: string; columns: string[] } {
+  return { table: touchedTable(m.name), columns: touchKey(m) };
+}
+
+/** Pass one, before the raw layer changes: the partitions each model's current rows are in (one round trip for all). */
 export async function collectScopesBefore(client: Client, models: readonly Model[]): Promise<void> {
   const byName = new Map(models.map((m) => [m.name, m]));
-  for (const m of models) {
-    if (!m.incremental || m.incremental.scopes.length === 0) continue;
-    await addScope(client, m, byName);
-  }
+  const statements = models.filter((m) => m.incremental && m.incremental.scopes.length > 0).map((m) => scopeSql(m, byName));
+  if (statements.length) await client.query(statements.join(';\n'));
+}
+
+function scopeSql(m: Model, byName: ReadonlyMap<string, Model>): string {
+  const key = ident(m.incremental!.key);
+  const union = m.incremental!.scopes.map((s) => `(${compileScope(s, m, byName)})`).join('\nunion\n');
+  return `insert into ${touchedTable(m.name)} (${key})
+     select k from (${union}) scope(k) where k is not null
+     except select ${key} from ${touchedTable(m.name)}`;
 }
 
 async function addScope(client: Client, m: Model, byName: ReadonlyMap<string, Model>): Promise<void> {
-  const key = ident(m.incremental!.key);
-  const union = m.incremental!.scopes.map((s) => `(${compileScope(s, m, byName)})`).join('\nunion\n');
-  await client.query(
-    `insert into ${touchedTable(m.name)} (${key})
-     select k from (${union}) scope(k) where k is not null
-     except select ${key} from ${touchedTable(m.name)}`,
-  );
+  await client.query(scopeSql(m, byName));
 }
 
 /**
@@ -121,6 +145,8 @@ async function mayChange(client: Client, m: Model, byName: ReadonlyMap<string, M
 }
 
 async function keyType(client: Client, m: Model, column: string): Promise<string> {
+  const known = keyTypes.get(client)?.get(`${m.name}.${column}`);
+  if (known) return known;
   const { rows } = await client.query<{ t: string }>(
     `select format_type(a.atttypid, a.atttypmod) as t from pg_attribute a
       where a.attrelid = $1::regclass and a.attname = $2 and not a.attisdropped`,

@@ -192,4 +192,36 @@ describe('quality gate on planted fixtures', () => {
     // the customer whose prefix was broken no longer finds coordinates: one more warning, counted
     assert.equal(r.get('customers_dim.without_geolocation')!.failingRows, 2);
   });
+  test("a feed batch's scoped checks: error rules look at the touched rows (and fail there); reconciliations at the whole table", async () => {
+    const client = await ctx.db.pool.connect();
+    try {
+      await client.query('begin');
+      // order 3's items broken, and an item of order 5 lost, as a faulty in-place update would leave them
+      const broken = (await client.query(`update warehouse.orders_fact set price = -1 where order_id = $1`, [id('a', 3)])).rowCount;
+      assert.ok(broken! >= 1);
+      await client.query(`delete from warehouse.orders_fact where order_id = $1`, [id('a', 5)]);
+      await client.query('create temp table touched_keys (order_id text) on commit drop');
+      const gate = async (order: string): Promise<Map<string, CheckResult>> => {
+        await client.query('truncate touched_keys');
+        await client.query('insert into touched_keys values ($1)', [order]);
+        const out = await runQualityGate(ctx.db.pool, {
+          runId: await startRun(ctx.db.pool, 'test scoped', null), staged: false, client, incremental: true, log: quietLogger(),
+          targets: new Set(['orders_fact']), touched: new Map([['orders_fact', { table: 'pg_temp.touched_keys', columns: ['order_id'] }]]),
+        });
+        return byName(out.results);
+      };
+      const touched = await gate(id('a', 3));
+      assert.equal(touched.get('orders_fact.range.price')!.status, 'fail');
+      assert.equal(touched.get('orders_fact.range.price')!.failingRows, broken);
+      assert.match(touched.get('orders_fact.range.price')!.note!, /rows this batch touched/);
+      // the same rows, not touched by the batch, are not looked at: they passed the last gate
+      const other = await gate(id('a', 1));
+      assert.equal(other.get('orders_fact.range.price')!.status, 'pass');
+      // a whole-table reconciliation sees the lost item whatever the batch touched
+      assert.equal(other.get('orders_fact.reconcile.items')!.status, 'fail');
+    } finally {
+      await client.query('rollback');
+      client.release();
+    }
+  });
 });
