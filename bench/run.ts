@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: for each scale, the COPY floor, our ingest, our full run (CSV to published
  * marts), peak RSS, the pandas + SQLAlchemy baseline, and their ratios against the goals
- * (run <= 3x floor, >= 10x faster than pandas, RSS <= 512 MB). Also the generator's speed and
+ * (run <= 6x floor, ingest <= 3x floor and >= 10x faster than pandas, RSS <= 512 MB). Also the generator's speed and
  * the cost of the quality gate inside the run. See docs/benchmarks.md.
  *
  * Flags: --scales 1,10   --runs N (median of N)   --skip-pandas   --pandas-scales 1,10
@@ -31,7 +31,8 @@ import { loadAverage, measure, median, parseJsonOut, parseLogs, serverCpuSeconds
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = path.join(ROOT, 'bin', 'olist.js');
 const SEED = 42;
-const GOALS = { runOverFloor: 3, pandasOverRun: 10, rssMb: 512 };
+/** The full-load speed issue's goals: run and ingest against the floor, ingest against pandas (the same work: files to tables), memory. */
+const GOALS = { runOverFloor: 6, ingestOverFloor: 3, pandasOverIngest: 10, rssMb: 512 };
 const KAGGLE_FILES = [
   'olist_customers_dataset.csv', 'olist_geolocation_dataset.csv', 'olist_order_items_dataset.csv',
   'olist_order_payments_dataset.csv', 'olist_order_reviews_dataset.csv', 'olist_orders_dataset.csv',
@@ -559,13 +560,14 @@ function report(results: ScaleResult[], runs: number, git: { commit: string | nu
   out.push('ingest/run = `olist ingest` / `olist run` wall time as child processes (node start-up included); peak RSS of the CLI process (server excluded).');
   out.push('gate = wall time of the quality-gate step inside `olist run`.');
   out.push('');
-  out.push(`goals: run <= ${GOALS.runOverFloor}x floor | >= ${GOALS.pandasOverRun}x faster than pandas | peak RSS <= ${GOALS.rssMb} MB`);
+  out.push(`goals: run <= ${GOALS.runOverFloor}x floor | ingest <= ${GOALS.ingestOverFloor}x floor | ingest >= ${GOALS.pandasOverIngest}x faster than pandas | peak RSS <= ${GOALS.rssMb} MB`);
   for (const r of results) {
     const s = r.summary;
     out.push(
       `  scale ${r.scale}${multi ? ` (${r.server})` : ''}: run/floor ${fmt(s.runOverFloor, 2)}x ${verdict(s.runOverFloor <= GOALS.runOverFloor)}` +
-        ` | pandas/run ${s.pandasOverRun === null ? '-' : `${fmt(s.pandasOverRun, 2)}x`} ${verdict(s.pandasOverRun === null ? null : s.pandasOverRun >= GOALS.pandasOverRun)}` +
-        ` (pandas/ingest ${s.pandasOverIngest === null ? '-' : `${fmt(s.pandasOverIngest, 2)}x`})` +
+        ` | ingest/floor ${fmt(s.ingestOverFloor, 2)}x ${verdict(s.ingestOverFloor <= GOALS.ingestOverFloor)}` +
+        ` | pandas/ingest ${s.pandasOverIngest === null ? '-' : `${fmt(s.pandasOverIngest, 2)}x`} ${verdict(s.pandasOverIngest === null ? null : s.pandasOverIngest >= GOALS.pandasOverIngest)}` +
+        ` (pandas/run ${s.pandasOverRun === null ? '-' : `${fmt(s.pandasOverRun, 2)}x`})` +
         ` | RSS ${fmt(s.peakRssMb, 0)} MB ${verdict(s.peakRssMb === null ? null : s.peakRssMb <= GOALS.rssMb)}`,
     );
   }
