@@ -33,7 +33,9 @@ purchases as (
 
 ),
 
-first_purchase as (
+-- materialized: computed once for the activity and the cohort sizes (the feed's partition filter
+-- cannot reach through the min(), so every person's first month is needed either way)
+first_purchase as materialized (
 
     select
         customer_unique_id,

@@ -63,7 +63,6 @@ route_sales as (
         seller_region,
         customer_state,
         customer_region,
-        count(distinct order_id) as orders,
         count(*) as items,
         sum(price) as items_revenue,
         sum(freight_value) as freight_value
@@ -79,6 +78,19 @@ route_orders as (
         route,
         order_id
     from route_items
+
+),
+
+-- orders per route counted from the distinct (route, order) pairs: the same number as a
+-- count(distinct order_id) over the items, without sorting every item of the touched routes
+-- (the routes a day touches hold ~97% of the items, so that sort was most of the feed's time)
+route_order_counts as (
+
+    select
+        route,
+        count(*) as orders
+    from route_orders
+    group by route
 
 ),
 
@@ -109,7 +121,7 @@ final as (
         route_sales.seller_state = route_sales.customer_state as is_same_state,
 
         -- volumes
-        route_sales.orders::int as orders,
+        route_order_counts.orders::int as orders,
         route_sales.items::int as items,
 
         -- money (BRL); freight share = freight / (items + freight)
@@ -127,6 +139,8 @@ final as (
     from route_sales
     inner join route_delivery
         on route_delivery.route = route_sales.route
+    inner join route_order_counts
+        on route_order_counts.route = route_sales.route
 
 )
 
