@@ -22,6 +22,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { redacted } from '../src/db/connection.ts';
 import { copyFloor, probeModes, type FloorResult } from './copyFloor.ts';
 import { feedBench } from './feed.ts';
 import type { ModelProfile } from './modelProfile.ts';
@@ -130,16 +131,6 @@ async function databaseUrl(): Promise<string> {
   return parseJsonOut<{ url: string }>(m.stdout).url;
 }
 
-function redactedUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return url;
-  }
-}
-
 /** Creates the --server-url database when it does not exist (the bench replaces what it holds anyway). */
 async function ensureDatabase(url: string): Promise<void> {
   const u = new URL(url);
@@ -151,7 +142,7 @@ async function ensureDatabase(url: string): Promise<void> {
   try {
     const { rowCount } = await c.query('select 1 from pg_database where datname = $1', [name]);
     if (!rowCount) {
-      say(`creating database ${name} on ${redactedUrl(url)}`);
+      say(`creating database ${name} on ${redacted(url)}`);
       await c.query(`create database "${name.replaceAll('"', '""')}"`);
     }
   } finally {
@@ -635,7 +626,7 @@ async function main(): Promise<void> {
   const targets: Target[] = [{ name: process.env.DATABASE_URL ? 'DATABASE_URL' : 'embedded', url, env: CHILD_ENV }];
   if (opts.serverUrl) {
     await ensureDatabase(opts.serverUrl);
-    targets.push({ name: `server ${redactedUrl(opts.serverUrl)}`, url: opts.serverUrl, env: { ...CHILD_ENV, DATABASE_URL: opts.serverUrl } });
+    targets.push({ name: `server ${redacted(opts.serverUrl)}`, url: opts.serverUrl, env: { ...CHILD_ENV, DATABASE_URL: opts.serverUrl } });
   }
   const git = gitState();
   say(`code: ${git.commit ?? 'unknown commit'}${git.dirty.length ? ` + ${git.dirty.length} uncommitted change(s) in src/sql/bin` : ''}`);

@@ -22,7 +22,7 @@ export interface Database {
 }
 
 /** The URL without its password, to name the server in messages. */
-function redacted(url: string): string {
+export function redacted(url: string): string {
   try {
     const u = new URL(url);
     if (u.password) u.password = '***';
