@@ -95,15 +95,40 @@ export async function openBrowser(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, args: FLAGS, headless: true });
 }
 
+/** Attempts at the login form before giving up (see login). */
+const LOGIN_ATTEMPTS = 3;
+
+/**
+ * Logs in through Superset's form, as a person does. The form is a React page: typing starts once
+ * the page is quiet (its scripts and bootstrap requests done), and the fields must hold what was
+ * typed before the click. A refused login sends the browser back to `/login/?next=...`; that is
+ * tried again, up to LOGIN_ATTEMPTS, because CI saw it once (stop 17) right after the same password
+ * had logged in through the API, and the error then says what the page showed each time.
+ */
 export async function login(browser: Browser, baseUrl: string, user: string, password: string): Promise<Page> {
   // Tall enough for a whole dashboard: Superset renders only the charts in view, and a full-page
   // screenshot that resizes the window would make it redraw them all, blank at first.
   const page = await browser.newPage({ viewport: { width: 1280, height: 2400 } });
-  await page.goto(`${baseUrl}/login/`);
-  await page.locator('input[name="username"], #username').first().fill(user);
-  await page.locator('input[name="password"], #password').first().fill(password);
-  await Promise.all([page.waitForURL((u) => !u.pathname.startsWith('/login')), page.locator('button[type="submit"], input[type="submit"]').first().click()]);
-  return page;
+  const refusals: string[] = [];
+  for (let attempt = 1; attempt <= LOGIN_ATTEMPTS; attempt++) {
+    await page.goto(`${baseUrl}/login/`, { waitUntil: 'networkidle' });
+    if (!new URL(page.url()).pathname.startsWith('/login')) return page; // the session is logged in already
+    const name = page.locator('input[name="username"], #username').first();
+    const secret = page.locator('input[name="password"], #password').first();
+    await name.fill(user);
+    await secret.fill(password);
+    if ((await name.inputValue()) !== user || (await secret.inputValue()) !== password) {
+      refusals.push(`attempt ${attempt}: the form lost what was typed (the page re-rendered)`);
+      continue;
+    }
+    const before = page.url();
+    await Promise.all([page.waitForURL((u) => u.href !== before, { timeout: 60_000 }), page.locator('button[type="submit"], input[type="submit"]').first().click()]);
+    if (!new URL(page.url()).pathname.startsWith('/login')) return page;
+    await page.waitForLoadState('networkidle');
+    const shown = (await page.locator('[role="alert"], .ant-message, .ant-alert, .toast').allInnerTexts()).map((t) => t.trim()).filter(Boolean);
+    refusals.push(`attempt ${attempt}: back on ${new URL(page.url()).pathname}${new URL(page.url()).search} (${shown.join(' | ') || 'no message shown'})`);
+  }
+  throw new Error(`Superset refused the login of ${user} through the form ${LOGIN_ATTEMPTS} times: ${refusals.join('; ')}`);
 }
 
 /**
