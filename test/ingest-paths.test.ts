@@ -167,6 +167,8 @@ interface Outcome {
   loads: FileLoadResult[];
   fileLoads: unknown[];
   raw: Record<string, unknown[]>;
+  /** Each raw table's columns (name, type, NOT NULL), comment, and whether its rows are stored in file order. */
+  tables: Record<string, unknown>;
   rejected: unknown[];
 }
 
@@ -189,7 +191,16 @@ describe('the server-side CSV path gives what the streaming path gives', () => {
       [runId],
     )).rows;
     const raw: Record<string, unknown[]> = {};
+    const tables: Record<string, unknown> = {};
     for (const spec of SOURCES) {
+      const table = `${schema}.${spec.name}`;
+      tables[spec.name] = (await pool.query(
+        `select (select json_agg(json_build_array(attname, format_type(atttypid, atttypmod), attnotnull) order by attnum)
+                   from pg_attribute where attrelid = $1::regclass and attnum > 0 and not attisdropped) as columns,
+                obj_description($1::regclass, 'pg_class') as comment,
+                (select coalesce(bool_and(ok), true) from (select _line > lag(_line) over (order by ctid) as ok from ${table}) o) as in_file_order`,
+        [table],
+      )).rows[0];
       raw[spec.name] = digest
         ? (await pool.query(`select count(*) as n, md5(string_agg(t::text, E'\\n' order by _line)) as md5 from ${schema}.${spec.name} t`)).rows
         : (await pool.query(`select to_jsonb(t) as row from ${schema}.${spec.name} t order by _line`)).rows.map((r) => r.row);
@@ -199,7 +210,7 @@ describe('the server-side CSV path gives what the streaming path gives', () => {
         where run_id = $1 order by source, line, reason`,
       [runId],
     )).rows;
-    return { loads, fileLoads, raw, rejected };
+    return { loads, fileLoads, raw, tables, rejected };
   }
 
   async function bothPaths(dir: string, digest = false): Promise<{ server: Outcome; streaming: Outcome }> {
@@ -208,6 +219,8 @@ describe('the server-side CSV path gives what the streaming path gives', () => {
     assert.deepEqual(server.fileLoads, streaming.fileLoads);
     assert.deepEqual(server.rejected, streaming.rejected);
     for (const spec of SOURCES) assert.deepEqual(server.raw[spec.name], streaming.raw[spec.name], spec.name);
+    assert.deepEqual(server.tables, streaming.tables, 'the same raw tables: columns, types, NOT NULL, comment, rows in file order');
+    for (const spec of SOURCES) assert.equal((server.tables[spec.name] as { in_file_order: boolean }).in_file_order, true, `${spec.name}: rows stored in file order`);
     return { server, streaming };
   }
 

@@ -28,8 +28,26 @@ export const ARRIVAL_COLUMN = '_arrival';
 export function rawTableDdl(spec: SourceSpec, schema: string): string {
   const cols = spec.columns.map((c) => `  ${ident(c.name)} ${SQL_TYPES[c.type]}${c.nullable ? '' : ' not null'}`);
   cols.push(`  ${LINE_COLUMN} bigint not null`);
-  const comment = `comment on table ${ident(schema)}.${ident(spec.name)} is ${literal(`${spec.fileName}: ${spec.description}`)}`;
-  return `create table ${ident(schema)}.${ident(spec.name)} (\n${cols.join(',\n')}\n);\n${comment};`;
+  return `create table ${ident(schema)}.${ident(spec.name)} (\n${cols.join(',\n')}\n);\n${rawTableComment(spec, schema)};`;
+}
+
+function rawTableComment(spec: SourceSpec, schema: string): string {
+  return `comment on table ${ident(schema)}.${ident(spec.name)} is ${literal(`${spec.fileName}: ${spec.description}`)}`;
+}
+
+/**
+ * The same raw table created from a query giving its columns in the spec's order, then `_line`
+ * (the server-side CSV path's valid rows, src/ingest/validateSql.ts). `create table as` rather than
+ * an insert into rawTableDdl's table because PostgreSQL runs the select of a `create table as` with
+ * parallel workers, which an `insert ... select` never gets: the validation of a big file then uses
+ * both cores. The ALTER then gives every column exactly rawTableDdl's type and NOT NULL (a type the
+ * query already has is a no-op; the NOT NULLs cost one scan), so the two forms give the same table.
+ */
+export function rawTableAsSql(spec: SourceSpec, schema: string, query: string): string[] {
+  const table = `${ident(schema)}.${ident(spec.name)}`;
+  const conform = [...spec.columns.map((c) => ({ name: c.name, type: SQL_TYPES[c.type], nullable: c.nullable })), { name: LINE_COLUMN, type: 'bigint', nullable: false }]
+    .flatMap((c) => [`alter column ${ident(c.name)} type ${c.type}`, ...(c.nullable ? [] : [`alter column ${ident(c.name)} set not null`])]);
+  return [`create table ${table} as ${query}`, `alter table ${table} ${conform.join(', ')}`, rawTableComment(spec, schema)];
 }
 
 export function copyStatement(spec: SourceSpec, schema: string): string {

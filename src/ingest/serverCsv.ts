@@ -1,9 +1,10 @@
 /**
  * The fast way in: PostgreSQL parses the CSV. The file's bytes stream from here, untouched, into
  * `COPY ... (FORMAT csv)` into an unlogged all-text table (one column per header field, plus the
- * record's ordinal); then one `insert ... select` moves the valid rows into the typed raw table and
- * one moves the others into audit.rejected_rows, with the validation rendered in SQL from the same
- * rules as the streaming validator (validateSql.ts, columnRules.ts). On the way the bytes are hashed
+ * record's ordinal); then one `create table ... as select` makes the typed raw table of the valid
+ * rows (with parallel workers on a big file) and one insert moves the others into
+ * audit.rejected_rows, with the validation rendered in SQL from the same rules as the streaming
+ * validator (validateSql.ts, columnRules.ts). On the way the bytes are hashed
  * and watched (csvShape.ts) for what PostgreSQL would read differently from csv-parse.
  *
  * This path only ever gives the streaming path's result, or declines: any file it cannot take as
@@ -32,6 +33,7 @@ import type { SourceSpec } from '../sources/index.ts';
 import { CsvShape } from './csvShape.ts';
 import { wideEncoding } from './encoding.ts';
 import { mapHeader } from './header.ts';
+import { rawTableAsSql } from './rawTable.ts';
 import { fieldColumn, serverValidation } from './validateSql.ts';
 import type { ParseCounts } from './workerProtocol.ts';
 
@@ -146,7 +148,7 @@ async function copyAndValidate(
       },
     });
     // FREEZE: the table is new in this transaction, so its rows can be written frozen (no hint
-    // bits to set when the inserts below read them).
+    // bits to set when the statements below read them).
     const copy = client.query(copyFrom(`copy ${textTable} (${columns.join(', ')}) from stdin (format csv, header true, freeze true)`));
     await pipeline(input, watch, copy);
     const rowsRead = copy.rowCount ?? 0;
@@ -154,12 +156,17 @@ async function copyAndValidate(
     if (rowsRead === 0) throw new Decline('no rows');
 
     const target = `${ident(schema)}.${ident(spec.name)}`;
-    const sql = serverValidation(spec, target, textTable, fieldIndex, header.length, shape.breaksInFields);
+    const sql = serverValidation(spec, textTable, fieldIndex, header.length, shape.breaksInFields);
     throwIfInterrupted();
-    const insert = !exact && sql.insertValidGuarded ? sql.insertValidGuarded : sql.insertValid;
-    const rowsLoaded = (await client.query(insert).catch((err: Error) => {
-      throw insert === sql.insertValid || interruptReason() ? err : new GuardTooLax(err.message);
+    const select = !exact && sql.selectValidGuarded ? sql.selectValidGuarded : sql.selectValid;
+    // The caller's empty raw table is made again from the valid rows (rawTableAsSql says why), in
+    // this same transaction, so its rows still carry the creating transaction's xid.
+    await client.query(`drop table ${target}`);
+    const [createAs, ...conform] = rawTableAsSql(spec, schema, select);
+    const rowsLoaded = (await client.query(createAs!).catch((err: Error) => {
+      throw select === sql.selectValid || interruptReason() ? err : new GuardTooLax(err.message);
     })).rowCount ?? 0;
+    for (const ddl of conform) await client.query(ddl);
     throwIfInterrupted();
     // The second pass over the file only when some row was invalid (a clean file pays for one).
     const rowsRejected = rowsLoaded === rowsRead ? 0 : (await client.query(sql.insertRejected, [runId, spec.name, spec.fileName])).rowCount ?? 0;

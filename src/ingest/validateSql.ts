@@ -52,19 +52,22 @@ function rangeSql(col: ColumnSpec, n: string): string | undefined {
 }
 
 export interface ServerValidation {
-  /** Insert of the valid rows into the typed raw table. */
-  insertValid: string;
+  /**
+   * The valid rows, typed, in the raw table's column order and in file order (rawTableAsSql makes
+   * the raw table from it).
+   */
+  selectValid: string;
   /**
    * The same with the cheaper guards of columnRules' castGuardSql, when a column has one: it gives
-   * the same rows or fails (a cast refusing what a guard let through); then insertValid runs.
+   * the same rows or fails (a cast refusing what a guard let through); then selectValid runs.
    */
-  insertValidGuarded?: string;
+  selectValidGuarded?: string;
   /** Insert of the invalid ones into audit.rejected_rows; parameters $1 run id, $2 source, $3 file name. */
   insertRejected: string;
 }
 
 /**
- * The two statements that move a file's text table into the raw table `target` and the quarantine.
+ * The two statements that move a file's text table into the raw table and the quarantine.
  * `fieldIndex` maps each spec column to its header field (-1: an optional column the file lacks);
  * `width` is the number of header fields. `breaksInFields`: some quoted field holds a line break,
  * so a record's line is not simply its ordinal + 1 and needs the running count of the breaks in the
@@ -72,7 +75,6 @@ export interface ServerValidation {
  */
 export function serverValidation(
   spec: SourceSpec,
-  target: string,
   textTable: string,
   fieldIndex: readonly number[],
   width: number,
@@ -99,16 +101,18 @@ export function serverValidation(
   });
   const ranges = spec.columns.map((c) => rangeSql(c, `s.${ident(c.name)}::float8`)).filter((r): r is string => r !== undefined);
   const columns = [...spec.columns.map((c) => ident(c.name)), LINE_COLUMN].join(', ');
-  const insert = (checks: 'no range' | 'guarded') => {
+  // In file order: a parallel plan would otherwise interleave the workers' rows, and a rerun must
+  // give the same table, row for row.
+  const select = (checks: 'no range' | 'guarded') => {
     const early = spec.columns.map((c, i) => columnReasonSql(c, valueOf(i), checks)).filter((r): r is string => r !== undefined);
-    return `insert into ${target} (${columns})
-    select ${columns} from (
+    return `select ${columns} from (
       select ${typed.join(', ')}, t.${LINE_COLUMN} from ${source}
        where ${early.length ? early.map((r) => `${r} is null`).join(' and ') : 'true'} offset 0
-    ) s${ranges.length ? ` where ${ranges.map((r) => `coalesce(${r}, true)`).join(' and ')}` : ''}`;
+    ) s${ranges.length ? ` where ${ranges.map((r) => `coalesce(${r}, true)`).join(' and ')}` : ''}
+    order by ${LINE_COLUMN}`;
   };
-  const insertValid = insert('no range');
-  const insertValidGuarded = spec.columns.some((c) => TYPE_RULES[c.type]?.castGuardSql) ? insert('guarded') : undefined;
+  const selectValid = select('no range');
+  const selectValidGuarded = spec.columns.some((c) => TYPE_RULES[c.type]?.castGuardSql) ? select('guarded') : undefined;
 
   // The first failing column, its value and reason; JSON of the whole record as JSON.stringify
   // writes it (no spaces), and the natural key when every key field is filled.
@@ -122,5 +126,5 @@ export function serverValidation(
       cross join lateral (select c, v, r from (values ${failures || "(0, '', '', null::text)"}) x(i, c, v, r) where r is not null order by i limit 1) f
      where not (${valid})
      order by t.${LINE_COLUMN}`;
-  return { insertValid, insertValidGuarded, insertRejected };
+  return { selectValid, selectValidGuarded, insertRejected };
 }
