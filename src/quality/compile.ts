@@ -222,10 +222,10 @@ function reconcileJobs(rules: readonly ReconcileRule[]): CheckJob[] {
  * If the ingest ever loads in another transaction than the one creating the table, every row counts
  * as changed and is evaluated: slower, never wrong.
  */
-function changedSinceCreation(qualified: string): { from: string; changed: string } {
+function changedSinceCreation(qualified: string, alias = 't'): { from: string; changed: string } {
   return {
     from: `cross join (select a.xmin as created from pg_attribute a where a.attrelid = ${sqlLiteral(qualified)}::regclass and a.attnum = -1) l`,
-    changed: 'not (t.xmin = l.created)',
+    changed: `not (${alias}.xmin = l.created)`,
   };
 }
 
@@ -317,7 +317,16 @@ export function fuse(compiled: readonly Compiled[]): CheckJob[] {
 const self = (t: TestTarget): { type: 'ref' | 'source'; name: string } => ({ type: t.type, name: t.name });
 
 /** Compiles one declared test into the jobs (queries) that evaluate it. */
-export function compileTest(spec: TestSpec, target: TestTarget): Compiled[] {
+export interface CompileOptions {
+  /**
+   * The ingest enforces this test on what it loads (a source's primary key, which the duplicate-key
+   * quarantine makes unique, src/ingest/duplicates.ts): in the run that loaded the raw layer, only
+   * what was written or changed since can break it (see changedSinceCreation).
+   */
+  enforcedByIngest?: boolean;
+}
+
+export function compileTest(spec: TestSpec, target: TestTarget, opts: CompileOptions = {}): Compiled[] {
   const meta = (column?: string): CheckMeta => ({
     name: checkName(spec, target, column),
     layer: target.layer,
@@ -353,19 +362,28 @@ export function compileTest(spec: TestSpec, target: TestTarget): Compiled[] {
           // A feed batch can only have made a duplicate out of a key it wrote: the groups of the
           // key values of the rows it touched are enough (an error; a warning counts them all).
           const scope = m.severity === 'error' ? env.touched?.(self(target)) : undefined;
+          const table = env.table(self(target));
           const touchedOnly = scope
-            ? [`(${cols.join(', ')}) in (select ${spec.columns.map((c) => `s.${ident(c)}`).join(', ')} from ${env.table(self(target))} s
+            ? [`(${cols.join(', ')}) in (select ${spec.columns.map((c) => `s.${ident(c)}`).join(', ')} from ${table} s
                  where (${scope.columns.map((c) => `s.${ident(c)}`).join(', ')}) in (select ${scope.columns.map(ident).join(', ')} from ${scope.table}))`]
             : [];
-          const { rows } = await q.query<{ n: string; r: string | null; sample: string[] }>(
+          // Deletes never make a duplicate, so the keys of the rows written or changed since the
+          // ingest deduplicated the table are the only ones that can repeat.
+          const since = !scope && opts.enforcedByIngest && env.validatedLoad && m.severity === 'error' ? changedSinceCreation(table, 's') : undefined;
+          const changedOnly = since
+            ? [`(${cols.join(', ')}) in (select ${spec.columns.map((c) => `s.${ident(c)}`).join(', ')} from ${table} s ${since.from} where ${since.changed})`]
+            : [];
+          const { rows } = await q.query<{ n: string; r: string | null; sample: string[]; changed: string | null }>(
             `with dup as materialized (
-               select ${cols.join(', ')}, count(*) as c from ${env.table(self(target))} t
-               ${where([...cols.map((c) => `${c} is not null`), ...touchedOnly].join(' and '))} group by ${cols.join(', ')} having count(*) > 1)
+               select ${cols.join(', ')}, count(*) as c from ${table} t
+               ${where([...cols.map((c) => `${c} is not null`), ...touchedOnly, ...changedOnly].join(' and '))} group by ${cols.join(', ')} having count(*) > 1)
              select (select count(*) from dup) as n, (select sum(c) from dup) as r,
-                    array(select concat_ws('|', ${dcols.join(', ')}) || ' (' || d.c || ' rows)' from dup d order by ${dcols.join(', ')} limit ${SAMPLE_SIZE}) as sample`,
+                    array(select concat_ws('|', ${dcols.join(', ')}) || ' (' || d.c || ' rows)' from dup d order by ${dcols.join(', ')} limit ${SAMPLE_SIZE}) as sample,
+                    ${since ? `(select count(*) from ${table} s ${since.from} where ${since.changed})` : 'null'} as changed`,
           );
           const n = Number(rows[0]!.n);
-          return [{ failingRows: n, sample: rows[0]!.sample, details: n ? { rows: Number(rows[0]!.r) } : undefined }];
+          const note = since ? `keys made unique by this run's ingest (duplicate-key quarantine); the keys of the ${rows[0]!.changed} rows written or changed since, checked here` : undefined;
+          return [{ failingRows: n, sample: rows[0]!.sample, note, details: n ? { rows: Number(rows[0]!.r) } : undefined }];
         },
       }];
     }

@@ -240,7 +240,7 @@ function sourceTests(spec: SourceSpec): Compiled[] {
     const pk = parseTest(`unique(${spec.primaryKey.join(', ')}) name=raw.${spec.name}.primary_key`);
     pk.severity = spec.primaryKeyUniqueInSource ? 'error' : 'warn';
     pk.desc = `No two rows of ${spec.fileName} share the same ${spec.primaryKey.join(' + ')}${spec.primaryKeyUniqueInSource ? '' : ' (duplicates are known in the source and resolved in staging)'}.`;
-    jobs.push(...compileTest(pk, target));
+    jobs.push(...compileTest(pk, target, { enforcedByIngest: spec.primaryKeyUniqueInSource }));
   }
   for (const fk of spec.foreignKeys ?? []) {
     const t = parseTest(`relationships(${fk.columns.join(', ')} -> source('${fk.references}')(${fk.referencedColumns.join(', ')}))`);

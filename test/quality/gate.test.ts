@@ -172,10 +172,15 @@ describe('quality gate on planted fixtures', () => {
     await q(`update raw_build.customers set customer_unique_id = 'XYZ' where customer_id = '${id('c', 2)}'`);
     await q(`insert into raw_build.category_translation values ('x', 'y', 99)`);
     await transformStep(ctx, runId, progress);
+    // a second copy of a customer, after the ingest made the keys unique (and after the models
+    // read them, whose own keys would refuse it)
+    await q(`insert into raw_build.customers select * from raw_build.customers where customer_id = '${id('c', 3)}'`);
     const gate = await runQualityGate(ctx.db.pool, { runId, staged: true, log: quietLogger() });
     const r = byName(gate.results);
     assert.equal(gate.passed, false);
     assert.deepEqual(nonPassing(gate.results, 'fail'), {
+      'raw.customers.primary_key': 1,
+      'raw.customers.reconcile.file_load': 1,
       'raw.orders.accepted_values': 2,
       'raw.sellers.not_null': 1,
       'raw.order_items.range': 1,
@@ -185,8 +190,15 @@ describe('quality gate on planted fixtures', () => {
       'raw.sellers.volume_collapse': 1,
       'stg_order_items.range.price': 1,
       'orders_fact.range.price': 1,
+      // the staged customers are the file's, one fewer than the tampered raw table
+      'stg_customers.reconcile.raw': 1,
     });
     assert.deepEqual(r.get('raw.customers.format')!.details, { byColumn: { customer_unique_id: 1, customer_zip_code_prefix: 1 } });
+    // the ingest's deduplication is not proved again: only the keys of rows written or changed since are looked at
+    assert.deepEqual(r.get('raw.customers.primary_key')!.sample, [`${id('c', 3)} (2 rows)`]);
+    assert.match(r.get('raw.customers.primary_key')!.note!, /the keys of the 3 rows written or changed since, checked here/);
+    assert.match(r.get('raw.orders.primary_key')!.note!, /the keys of the 2 rows written or changed since, checked here/);
+    assert.equal(r.get('raw.orders.primary_key')!.status, 'pass');
     assert.deepEqual(r.get('raw.orders.accepted_values')!.sample, [`${id('a', 1)} @line 2`, `${id('a', 8)} @line 9`]);
     assert.deepEqual(r.get('raw.category_translation.reconcile.file_load')!.sample, ['raw has 3 rows, the load recorded 2']);
     // the customer whose prefix was broken no longer finds coordinates: one more warning, counted
