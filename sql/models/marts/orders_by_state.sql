@@ -19,27 +19,68 @@ customers as (
 
 ),
 
+-- each order with its customer's state and the person behind the order-level customer id
+state_orders as (
+
+    select
+        customers.state,
+        customers.region,
+        customers.customer_unique_id,
+        orders.order_status,
+        orders.is_revenue,
+        orders.order_value
+    from orders
+    inner join customers
+        on customers.customer_key = orders.customer_key
+
+),
+
+-- people per state, counted from the distinct (state, person) pairs: hashing the pairs costs a
+-- fraction of count(distinct), which sorts every order with all its columns (3 s at scale 10)
+people_per_state as (
+
+    select
+        state,
+        count(*) as customers
+    from (select distinct state, customer_unique_id from state_orders) as pairs
+    group by state
+
+),
+
+per_state as (
+
+    select
+        state,
+        region,
+        count(*) as orders,
+        count(*) filter (where order_status = 'delivered') as delivered_orders,
+        count(*) filter (where order_status = 'canceled') as canceled_orders,
+        coalesce(sum(order_value) filter (where is_revenue), 0) as gmv
+    from state_orders
+    group by state, region
+
+),
+
 final as (
 
     select
         -- geography
-        customers.state,
-        customers.region,
+        per_state.state,
+        per_state.region,
 
         -- volumes: all orders, whatever the status
-        count(*)::int as orders,
-        count(*) filter (where orders.order_status = 'delivered')::int as delivered_orders,
-        count(*) filter (where orders.order_status = 'canceled')::int as canceled_orders,
+        per_state.orders::int as orders,
+        per_state.delivered_orders::int as delivered_orders,
+        per_state.canceled_orders::int as canceled_orders,
         -- people, not order-level customer ids
-        count(distinct customers.customer_unique_id)::int as customers,
+        people_per_state.customers::int as customers,
 
         -- money: same revenue rule as daily_revenue
-        coalesce(sum(orders.order_value) filter (where orders.is_revenue), 0)::numeric(14,2) as gmv
+        per_state.gmv::numeric(14,2) as gmv
 
-    from orders
-    inner join customers
-        on customers.customer_key = orders.customer_key
-    group by customers.state, customers.region
+    from per_state
+    inner join people_per_state
+        on people_per_state.state = per_state.state
 
 )
 

@@ -44,19 +44,43 @@ order_hours as (
 ),
 
 -- the revenue items; the hour and its part of day as the sales fact defines them
-item_hours as (
+revenue_items as (
 
     select
         calendar.day_of_week as purchase_day_of_week,
         items.purchase_hour,
         items.part_of_day,
-        count(distinct items.order_id) as orders_with_items,
-        count(*) as items,
-        sum(items.item_total) as gmv
+        items.order_id,
+        items.item_total
     from items
     inner join calendar
         on calendar.date_key = items.purchase_date_key
     where items.is_revenue
+
+),
+
+-- orders with items per weekday and hour, counted from the distinct (weekday, hour, order)
+-- triples: hashing them costs a fraction of count(distinct), which sorts every item
+orders_per_hour as (
+
+    select
+        purchase_day_of_week,
+        purchase_hour,
+        count(*) as orders_with_items
+    from (select distinct purchase_day_of_week, purchase_hour, order_id from revenue_items) as pairs
+    group by purchase_day_of_week, purchase_hour
+
+),
+
+item_hours as (
+
+    select
+        revenue_items.purchase_day_of_week,
+        revenue_items.purchase_hour,
+        revenue_items.part_of_day,
+        count(*) as items,
+        sum(revenue_items.item_total) as gmv
+    from revenue_items
     group by 1, 2, 3
 
 ),
@@ -72,7 +96,7 @@ final as (
 
         -- volumes
         order_hours.orders::int as orders,
-        coalesce(item_hours.orders_with_items, 0)::int as orders_with_items,
+        coalesce(orders_per_hour.orders_with_items, 0)::int as orders_with_items,
         coalesce(item_hours.items, 0)::int as items,
 
         -- money (BRL)
@@ -82,6 +106,9 @@ final as (
     left join item_hours
         on item_hours.purchase_day_of_week = order_hours.purchase_day_of_week
         and item_hours.purchase_hour = order_hours.purchase_hour
+    left join orders_per_hour
+        on orders_per_hour.purchase_day_of_week = order_hours.purchase_day_of_week
+        and orders_per_hour.purchase_hour = order_hours.purchase_hour
 
 )
 
