@@ -94,7 +94,9 @@ final as (
         per_region.gmv::numeric(14,2) as gmv
 
     from per_region
-    inner join people_per_region
+    -- left joins: the counts come from the same rows, so every key is on both sides; a query that
+    -- reads neither count (a reconciliation of the GMV) then skips computing them
+    left join people_per_region
         on people_per_region.region = per_region.region
 
 )

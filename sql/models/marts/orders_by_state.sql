@@ -79,7 +79,9 @@ final as (
         per_state.gmv::numeric(14,2) as gmv
 
     from per_state
-    inner join people_per_state
+    -- left joins: the counts come from the same rows, so every key is on both sides; a query that
+    -- reads neither count (a reconciliation of the GMV) then skips computing them
+    left join people_per_state
         on people_per_state.state = per_state.state
 
 )

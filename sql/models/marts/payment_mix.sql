@@ -71,7 +71,9 @@ mix as (
         payments_per_slice.*,
         orders_per_slice.orders
     from payments_per_slice
-    inner join orders_per_slice
+    -- left joins: the counts come from the same rows, so every key is on both sides; a query that
+    -- reads neither count (a reconciliation of the GMV) then skips computing them
+    left join orders_per_slice
         on orders_per_slice.payment_type = payments_per_slice.payment_type
         and orders_per_slice.installments_bucket = payments_per_slice.installments_bucket
 

@@ -85,10 +85,11 @@ final as (
         round(items_per_category.gmv, 2)::numeric(14,2) as gmv
 
     from items_per_category
-    -- a category without a name (products of no category) is a group of its own: null-safe joins
-    inner join products_per_category
+    -- the counts come from the same rows, so every category is on both sides; null-safe, since a
+    -- category without a name (products of no category) is a group of its own
+    left join products_per_category
         on products_per_category.category_name is not distinct from items_per_category.category_name
-    inner join orders_per_category
+    left join orders_per_category
         on orders_per_category.category_name is not distinct from items_per_category.category_name
 
 )

@@ -83,9 +83,11 @@ final as (
         round(items_per_state.gmv, 2)::numeric(14,2) as gmv
 
     from items_per_state
-    inner join sellers_per_state
+    -- left joins: the counts come from the same rows, so every key is on both sides; a query that
+    -- reads neither count (a reconciliation of the GMV) then skips computing them
+    left join sellers_per_state
         on sellers_per_state.seller_state = items_per_state.seller_state
-    inner join orders_per_state
+    left join orders_per_state
         on orders_per_state.seller_state = items_per_state.seller_state
 
 )
