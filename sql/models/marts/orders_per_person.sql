@@ -2,9 +2,10 @@
 -- @incremental: customer_unique_id
 -- @incremental_scope: select c.customer_unique_id from {{ ref('order_fulfillment_fact') }} o join {{ ref('customers_dim') }} c using (customer_key) where o.order_id in (select order_id from {{ touched('order_fulfillment_fact') }})
 -- @incremental_scope: select customer_unique_id from {{ ref('customers_dim') }} where customer_id in (select customer_id from {{ touched('customers_dim') }})
--- @description: One row per person (customer_unique_id, not customer_id, which is issued per order): orders of any status and revenue orders. Serves the repeat-customer rate without a pass over the order fact; the feed recomputes the people of the orders a batch touched.
+-- @description: One row per person (customer_unique_id, not customer_id, which is issued per order): orders of any status, revenue orders, their GMV and the first and last revenue purchase. Serves the repeat-customer rate and the RFM scores (customer_rfm) without a pass over the order fact; the feed recomputes the people of the orders a batch touched.
 -- @test: reconcile(sum(orders) = count of ref('order_fulfillment_fact')) name=orders_per_person.reconcile.orders desc="Orders per person add up to every order of the order fact."
 -- @test: range(orders between 1 and 1000)
+-- @test: reconcile(sum(gmv) = sum(order_value) of ref('order_fulfillment_fact') where is_revenue) name=orders_per_person.reconcile.gmv desc="What people spent adds up to the total revenue."
 
 with orders as (
 
@@ -26,7 +27,12 @@ final as (
 
         -- volumes
         count(*)::int as orders,
-        count(*) filter (where orders.is_revenue)::int as revenue_orders
+        count(*) filter (where orders.is_revenue)::int as revenue_orders,
+
+        -- revenue orders: money and when (null for a person without one)
+        coalesce(sum(orders.order_value) filter (where orders.is_revenue), 0)::numeric(14,2) as gmv,
+        min(orders.purchased_at) filter (where orders.is_revenue) as first_revenue_purchase_at,
+        max(orders.purchased_at) filter (where orders.is_revenue) as last_revenue_purchase_at
 
     from orders
     inner join customers
