@@ -129,6 +129,13 @@ describe('daily feed: simulate, apply incrementally, equal to a full load', () =
     assert.ok(totals.rows[0].parked >= 1, 'the early update was parked');
     assert.equal(totals.rows[0].accounted, true);
     assert.equal(Number((await ctx.db.pool.query('select count(*) as n from audit.parked_rows')).rows[0].n), 0, 'no row is left parked');
+    // The additive models (orders_by_state, route_totals...) followed the batches by difference (the
+    // replay equivalence below proves them exact; test/additive.test.ts empties and creates groups).
+    const additive = await ctx.db.pool.query(
+      `select count(*)::int as updated from audit.feed_batches, jsonb_array_elements(details->'models') m
+        where m->>'strategy' = 'additive' and (m->>'inserted')::int > 0`,
+    );
+    assert.ok(additive.rows[0].updated > 10, `additive updates: ${additive.rows[0].updated}`);
   });
 
   test('replay equivalence: every table equals one full load of the same files', async () => {

@@ -27,7 +27,7 @@ export function renderDataDictionary(models: readonly Model[]): string {
     for (const m of models.filter((x) => x.layer === layer)) {
       const refs = m.references.map((r) => `${r.columns.join(', ')} → ${r.model}`).join('; ');
       const tests = m.directives.filter((d) => d.key === 'test').length;
-      const feed = m.materialized === 'view' ? 'view (reads the tables)' : m.incremental ? `partitions by \`${m.incremental.key}\`` : m.sources.length || m.refs.length ? `whole${m.incrementalWhen ? ' (when needed)' : ''}` : 'static';
+      const feed = m.materialized === 'view' ? 'view (reads the tables)' : m.incremental ? `partitions by \`${m.incremental.key}\`` : m.incrementalAdditive ? `adds the batch's change of \`${m.incrementalAdditive}\`` : m.sources.length || m.refs.length ? `whole${m.incrementalWhen ? ' (when needed)' : ''}` : 'static';
       out.push(`| \`${layer}.${m.name}\` | ${m.description ?? ''} | ${m.primaryKey?.join(', ') ?? ''} | ${refs} | ${tests || ''} | ${feed} |`);
     }
     out.push('');

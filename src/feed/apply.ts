@@ -163,7 +163,7 @@ function touchedKeys(models: readonly Model[], changedSources: ReadonlySet<strin
   }
   for (const c of changes) {
     const m = models.find((x) => x.name === c.model);
-    if (m && c.touched > 0 && (c.strategy === 'partitions' || c.strategy === 'whole')) out.set(m.name, touchedScope(m));
+    if (m && c.touched > 0 && (c.strategy === 'partitions' || c.strategy === 'whole' || c.strategy === 'additive')) out.set(m.name, touchedScope(m));
   }
   return out;
 }

@@ -12,6 +12,13 @@
  * - A model without a key (small reference tables, the calendar) is recomputed whole when anything
  *   upstream changed (and its `-- @incremental_when:` query, if any, says the batch can change it),
  *   and only the rows that differ are deleted and inserted.
+ * - A model with `-- @incremental_additive: <ref>` sums the rows of one partitioned model by its
+ *   primary key. The rows that ref's recomputed partitions lost and gained in this batch are kept
+ *   (deleted_<ref>, inserted_<ref>); the model's own query over each gives what to subtract and to
+ *   add, and the groups are updated by that difference. A group's cost is that of the batch's rows,
+ *   not of the group: São Paulo's orders are not counted again for a day's few hundred. Distinct
+ *   counts stay exact when the ref has one row per counted thing (a person per state: a count of
+ *   rows is a count of people).
  *
  * Scopes are evaluated twice: before the raw layer changes (the partitions rows are leaving) and
  * after the upstream models were updated (the partitions they arrive in). Foreign keys are checked
@@ -25,10 +32,13 @@ import type { Model } from './models.ts';
 const publishedSchema = (layer: string): string => layer;
 export const changedTable = (source: string): string => `pg_temp.${ident(`changed_${source}`)}`;
 export const touchedTable = (model: string): string => `pg_temp.${ident(`touched_${model}`)}`;
+/** The rows a partitioned model's update deleted and inserted in this batch, kept when an additive model reads it. */
+const deletedTable = (model: string): string => `pg_temp.${ident(`deleted_${model}`)}`;
+const insertedTable = (model: string): string => `pg_temp.${ident(`inserted_${model}`)}`;
 
 export interface ModelChange {
   model: string;
-  strategy: 'partitions' | 'whole' | 'skipped' | 'view';
+  strategy: 'partitions' | 'whole' | 'additive' | 'skipped' | 'view';
   /** Partitions (or rows, for whole models) recomputed. */
   touched: number;
   deleted: number;
@@ -113,6 +123,7 @@ async function addScope(client: Client, m: Model, byName: ReadonlyMap<string, Mo
  */
 export async function applyModels(client: Client, models: readonly Model[], changedSources: ReadonlySet<string>): Promise<ModelChange[]> {
   const byName = new Map(models.map((m) => [m.name, m]));
+  const kept = new Set(models.flatMap((m) => (m.incrementalAdditive ? [m.incrementalAdditive] : [])));
   const dirty = new Set<string>();
   const changes: ModelChange[] = [];
   for (const m of models) {
@@ -130,7 +141,9 @@ export async function applyModels(client: Client, models: readonly Model[], chan
       changes.push({ model: m.name, strategy: 'skipped', touched: 0, deleted: 0, inserted: 0, ms: Math.round(performance.now() - started) });
       continue;
     }
-    const change = m.incremental ? await applyPartitions(client, m, byName) : await applyWhole(client, m, byName);
+    const change = m.incremental
+      ? await applyPartitions(client, m, byName, kept.has(m.name))
+      : m.incrementalAdditive ? await applyAdditive(client, m, byName) : await applyWhole(client, m, byName);
     change.ms = Math.round(performance.now() - started);
     if (change.touched > 0) dirty.add(m.name);
     changes.push(change);
@@ -175,7 +188,7 @@ function partitionScoped(m: Model, byName: ReadonlyMap<string, Model>): Model {
   return { ...m, sql: sql.replace(/(\bwith\s+|,\s*)([a-z_][a-z0-9_]*)\s+as\s+\(/g, '$1$2 as not materialized (') };
 }
 
-async function applyPartitions(client: Client, m: Model, byName: ReadonlyMap<string, Model>): Promise<ModelChange> {
+async function applyPartitions(client: Client, m: Model, byName: ReadonlyMap<string, Model>, keepChange: boolean): Promise<ModelChange> {
   await addScope(client, m, byName);
   const column = m.incremental!.key;
   const key = ident(column);
@@ -186,11 +199,17 @@ async function applyPartitions(client: Client, m: Model, byName: ReadonlyMap<str
   if (keys.length === 0) return { model: m.name, strategy: 'partitions', touched: 0, deleted: 0, inserted: 0, ms: 0 };
   // The key list goes in as a constant array so the planner pushes `key = any(...)` into the model's
   // CTEs (through GROUP BY and PARTITION BY on the key) and reaches the indexes.
-  const deleted = await client.query(`delete from ${table} where ${key} = any($1::${type}[])`, [keys]);
-  const inserted = await client.query(
-    `insert into ${table} select * from (${compileModel(partitionScoped(m, byName), byName, RAW_SCHEMA, publishedSchema)}) model where model.${key} = any($1::${type}[])`,
-    [keys],
-  );
+  const recompute = `select * from (${compileModel(partitionScoped(m, byName), byName, RAW_SCHEMA, publishedSchema)}) model where model.${key} = any($1::${type}[])`;
+  let deleted, inserted;
+  if (keepChange) {
+    // An additive model downstream adds this batch's change: keep the rows that left and came.
+    await client.query(`create temp table ${ident(`deleted_${m.name}`)} (like ${table}) on commit drop; create temp table ${ident(`inserted_${m.name}`)} (like ${table}) on commit drop`);
+    deleted = await client.query(`with gone as (delete from ${table} where ${key} = any($1::${type}[]) returning *) insert into ${deletedTable(m.name)} select * from gone`, [keys]);
+    inserted = await client.query(`with came as (insert into ${table} ${recompute} returning *) insert into ${insertedTable(m.name)} select * from came`, [keys]);
+  } else {
+    deleted = await client.query(`delete from ${table} where ${key} = any($1::${type}[])`, [keys]);
+    inserted = await client.query(`insert into ${table} ${recompute}`, [keys]);
+  }
   return { model: m.name, strategy: 'partitions', touched: keys.length, deleted: deleted.rowCount ?? 0, inserted: inserted.rowCount ?? 0, ms: 0 };
 }
 
@@ -214,4 +233,53 @@ async function applyWhole(client: Client, m: Model, byName: ReadonlyMap<string, 
     `insert into ${touchedTable(m.name)} (${pk.join(', ')}) select ${pk.join(', ')} from ${gone} union select ${pk.join(', ')} from ${came}`,
   );
   return { model: m.name, strategy: 'whole', touched: touched.rowCount ?? 0, deleted: deleted.rowCount ?? 0, inserted: inserted.rowCount ?? 0, ms: 0 };
+}
+
+/**
+ * An additive model (`@incremental_additive: <ref>`): its own query over the ref's deleted rows and
+ * over its inserted rows gives, per group, what the batch took away and brought; the groups are
+ * upserted with the difference, and a group whose sums all come to zero (no rows left upstream) is
+ * deleted. Exact for sums and counts of exact (integer, numeric) values.
+ */
+async function applyAdditive(client: Client, m: Model, byName: ReadonlyMap<string, Model>): Promise<ModelChange> {
+  const source = m.incrementalAdditive!;
+  const table = `${ident(publishedSchema(m.layer))}.${ident(m.name)}`;
+  const { rows: columns } = await client.query<{ name: string; type: string }>(
+    `select attname as name, format_type(atttypid, atttypmod) as type from pg_attribute
+      where attrelid = $1::regclass and attnum > 0 and not attisdropped order by attnum`,
+    [table],
+  );
+  const pk = m.primaryKey!;
+  const isSum = (c: { name: string; type: string }) => !pk.includes(c.name) && /^(smallint|integer|bigint|numeric)/.test(c.type);
+  const inexact = columns.find((c) => !pk.includes(c.name) && /^(real|double precision)/.test(c.type));
+  if (inexact) throw new Error(`${m.file}: '@incremental_additive' needs exact sums; column ${inexact.name} is ${inexact.type}`);
+  const sums = columns.filter(isSum).map((c) => ident(c.name));
+  if (sums.length === 0) throw new Error(`${m.file}: '@incremental_additive' needs at least one integer or numeric column to add`);
+  const keys = pk.map(ident);
+  const attributes = columns.filter((c) => !pk.includes(c.name) && !isSum(c)).map((c) => ident(c.name));
+  const all = columns.map((c) => ident(c.name));
+  const over = (rows: string) => {
+    const sql = m.sql.replace(new RegExp(`\\{\\{\\s*ref\\(\\s*'${source}'\\s*\\)\\s*\\}\\}`, 'g'), rows);
+    return compileModel({ ...m, sql }, byName, RAW_SCHEMA, publishedSchema);
+  };
+  const delta = ident(`delta_${m.name}`);
+  await client.query(
+    `create temp table ${delta} on commit drop as
+     select ${[...keys, ...attributes.map((a) => `(array_agg(${a}))[1] as ${a}`), ...sums.map((x) => `coalesce(sum(${x}), 0) as ${x}`)].join(', ')}
+       from (select ${all.join(', ')} from (${over(insertedTable(source))}) brought
+             union all
+             select ${columns.map((c) => (isSum(c) ? `-${ident(c.name)}` : ident(c.name))).join(', ')} from (${over(deletedTable(source))}) taken) change
+      group by ${keys.join(', ')}`,
+  );
+  // a group whose change cancels out (an order moved within it) is left as it is
+  await client.query(`delete from ${delta} where ${sums.map((x) => `${x} = 0`).join(' and ')}`);
+  const upserted = await client.query(
+    `insert into ${table} as t (${all.join(', ')}) select ${all.join(', ')} from ${delta}
+       on conflict (${keys.join(', ')}) do update set ${sums.map((x) => `${x} = t.${x} + excluded.${x}`).join(', ')}`,
+  );
+  const deleted = await client.query(
+    `delete from ${table} t using ${delta} d where ${keys.map((k) => `t.${k} = d.${k}`).join(' and ')} and ${sums.map((x) => `t.${x} = 0`).join(' and ')}`,
+  );
+  const touched = await client.query(`insert into ${touchedTable(m.name)} (${keys.join(', ')}) select ${keys.join(', ')} from ${delta}`);
+  return { model: m.name, strategy: 'additive', touched: touched.rowCount ?? 0, deleted: deleted.rowCount ?? 0, inserted: upserted.rowCount ?? 0, ms: 0 };
 }

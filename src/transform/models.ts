@@ -38,6 +38,14 @@ export interface Model {
   incremental?: { key: string; scopes: string[] };
   /** For a model recomputed whole: a query returning whether this batch can change it at all (skipped when false). */
   incrementalWhen?: string;
+  /**
+   * `-- @incremental_additive: <model>`: the model sums the rows of that one ref (its only input),
+   * grouped by its primary key, so a batch updates it by adding what the batch inserted there and
+   * subtracting what it deleted, whatever the size of the groups (src/transform/incremental.ts).
+   * Its numeric columns are sums or counts of non-null values; its other columns depend on the key
+   * only; a row whose numeric columns all come to zero has no rows left upstream.
+   */
+  incrementalAdditive?: string;
   /** Other directives (e.g. quality tests) kept verbatim for the modules that read them. */
   directives: { key: string; value: string }[];
   refs: string[];
@@ -89,6 +97,7 @@ export function parseModel(file: string, layer: ModelLayer, sql: string): Model 
       }
       case 'incremental': model.incremental = { key: value, scopes: model.incremental?.scopes ?? [] }; break;
       case 'incremental_when': model.incrementalWhen = value; break;
+      case 'incremental_additive': model.incrementalAdditive = value; break;
       case 'incremental_scope':
         if (!model.incremental) throw new Error(`${file}: '@incremental_scope' needs an '@incremental: <key column>' line before it`);
         model.incremental.scopes.push(value);
@@ -96,7 +105,13 @@ export function parseModel(file: string, layer: ModelLayer, sql: string): Model 
       default: model.directives.push({ key, value });
     }
   }
-  if (model.materialized === 'view' && (model.primaryKey || model.unique.length || model.indexes.length || model.references.length || model.incremental || model.incrementalWhen)) {
+  if (model.incrementalAdditive) {
+    const only = model.refs.length === 1 && model.refs[0] === model.incrementalAdditive && model.sources.length === 0;
+    if (!only) throw new Error(`${file}: '@incremental_additive: ${model.incrementalAdditive}' needs a model reading that ref and nothing else (a join would make the batch's change of one input wrong)`);
+    if (!model.primaryKey) throw new Error(`${file}: '@incremental_additive' needs a '@primary_key' (the groups the sums are added to)`);
+    if (model.incremental || model.incrementalWhen) throw new Error(`${file}: '@incremental_additive' replaces '@incremental' and '@incremental_when'`);
+  }
+  if (model.materialized === 'view' && (model.primaryKey || model.unique.length || model.indexes.length || model.references.length || model.incremental || model.incrementalWhen || model.incrementalAdditive)) {
     throw new Error(`${file}: a view has no keys, indexes or feed directives of its own (declare the indexes its queries need on the tables it reads)`);
   }
   return model;
@@ -130,6 +145,8 @@ export function sortByDependencies(models: Model[]): Model[] {
       if (!dep) throw new Error(`${m.file}: ref('${r}') names no model`);
       // The feed updates tables from tables; a view has no partitions to say what a batch touched.
       if (dep.materialized === 'view' && m.materialized === 'table') throw new Error(`${m.file}: a table model cannot ref the view '${r}'`);
+      // the batch's change of a partitioned model is the rows of its recomputed partitions, before and after
+      if (m.incrementalAdditive === r && !dep.incremental) throw new Error(`${m.file}: '@incremental_additive: ${r}' needs '${r}' to be partitioned ('@incremental: <key>')`);
       visit(dep, [...chain, m.name]);
     }
     state.set(m.name, 'done');

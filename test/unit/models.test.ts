@@ -34,6 +34,19 @@ describe('SQL models', () => {
     assert.throws(() => sortByDependencies([fact, v, onView]), /cannot ref the view 'v_orders'/);
   });
 
+  test('@incremental_additive sums one partitioned ref by its primary key, and nothing else', () => {
+    const parts = parseModel('p.sql', 'marts', "-- @primary_key: order_id, route\n-- @incremental: order_id\nselect * from {{ ref('orders_fact') }}");
+    const sums = parseModel('s.sql', 'marts', "-- @primary_key: route\n-- @incremental_additive: p\nselect route, count(*) as orders from {{ ref('p') }} group by route");
+    assert.equal(sums.incrementalAdditive, 'p');
+    const fact = parseModel('orders_fact.sql', 'warehouse', 'select 1 as a');
+    assert.deepEqual(sortByDependencies([sums, parts, fact]).map((m) => m.name), ['orders_fact', 'p', 's']);
+    assert.throws(() => parseModel('s.sql', 'marts', "-- @primary_key: route\n-- @incremental_additive: p\nselect * from {{ ref('p') }} join {{ ref('q') }} using (route)"), /reading that ref and nothing else/);
+    assert.throws(() => parseModel('s.sql', 'marts', "-- @incremental_additive: p\nselect * from {{ ref('p') }}"), /needs a '@primary_key'/);
+    assert.throws(() => parseModel('s.sql', 'marts', "-- @primary_key: route\n-- @incremental: route\n-- @incremental_additive: p\nselect * from {{ ref('p') }}"), /replaces '@incremental'/);
+    const unpartitioned = parseModel('p.sql', 'marts', "-- @primary_key: order_id\nselect * from {{ ref('orders_fact') }}");
+    assert.throws(() => sortByDependencies([sums, unpartitioned, fact]), /needs 'p' to be partitioned/);
+  });
+
   test('refs compile to the build schema of the referenced layer, sources to the given schema', () => {
     const stg = parseModel('stg_orders.sql', 'staging', "select * from {{ source('orders') }}");
     const fact = parseModel('f.sql', 'warehouse', "select * from {{ ref('stg_orders') }};\n");
