@@ -153,14 +153,22 @@ const isReconcile = (c: Compiled): c is ReconcileRule => 'left' in c && 'right' 
 
 type SideValues = { ok: true; values: { text: string | null; num: string }[] } | { ok: false; error: string };
 
+/** One aggregate call (`count(*)`, `sum(x)`, `count(distinct a || b)`): it takes a FILTER clause. */
+const SINGLE_AGGREGATE = /^(count|sum|min|max|avg)\s*\((?:[^()]|\([^()]*\))*\)$/s;
+
 /** The reconciliation jobs: one per checked table; the side scans are shared through a per-run cache. */
 function reconcileJobs(rules: readonly ReconcileRule[]): CheckJob[] {
-  const groupKey = (side: ReconcileSide) => `${side.table.type}:${side.table.name}|${side.where ?? ''}`;
+  // The aggregates of one table share one scan whatever their filters (`count(*) filter (where
+  // is_delivered)`, `sum(order_value) filter (where is_revenue)`...): five reconciliations of the
+  // order fact read it once, not five times. An expression that takes no FILTER scans apart.
+  const fusable = (side: ReconcileSide) => !side.where || SINGLE_AGGREGATE.test(side.sql.trim());
+  const groupKey = (side: ReconcileSide) => `${side.table.type}:${side.table.name}${fusable(side) ? '' : `|${side.where}`}`;
+  const exprOf = (side: ReconcileSide) => (side.where && fusable(side) ? `${side.sql} filter (where ${side.where})` : side.sql);
   const groups = new Map<string, { side: ReconcileSide; exprs: string[] }>();
   for (const r of rules) {
     for (const side of [r.left, r.right]) {
       const g = groups.get(groupKey(side)) ?? { side, exprs: [] };
-      if (!g.exprs.includes(side.sql)) g.exprs.push(side.sql);
+      if (!g.exprs.includes(exprOf(side))) g.exprs.push(exprOf(side));
       groups.set(groupKey(side), g);
     }
   }
@@ -173,7 +181,8 @@ function reconcileJobs(rules: readonly ReconcileRule[]): CheckJob[] {
     if (!p) {
       const { side, exprs } = groups.get(key)!;
       const cols = exprs.flatMap((e, i) => [`(${e})::text as v${i}`, `coalesce((${e}), 0)::numeric::text as n${i}`]);
-      p = q.query<Record<string, string | null>>(`select ${cols.join(', ')} from ${env.table(side.table)} ${side.where ? `where ${side.where}` : ''}`)
+      const where = fusable(side) ? undefined : side.where;
+      p = q.query<Record<string, string | null>>(`select ${cols.join(', ')} from ${env.table(side.table)} ${where ? `where ${where}` : ''}`)
         .then(({ rows }): SideValues => ({ ok: true, values: exprs.map((_, i) => ({ text: rows[0]![`v${i}`] ?? null, num: rows[0]![`n${i}`]! })) }))
         .catch((err: Error): SideValues => ({ ok: false, error: err.message }));
       cache.set(key, p);
@@ -183,7 +192,7 @@ function reconcileJobs(rules: readonly ReconcileRule[]): CheckJob[] {
   const value = async (q: Queryable, env: CheckEnv, side: ReconcileSide) => {
     const key = groupKey(side);
     const v = await scan(q, env, key);
-    return v.ok ? { ok: true as const, ...v.values[groups.get(key)!.exprs.indexOf(side.sql)]! } : v;
+    return v.ok ? { ok: true as const, ...v.values[groups.get(key)!.exprs.indexOf(exprOf(side))]! } : v;
   };
   const byTarget = new Map<string, ReconcileRule[]>();
   for (const r of rules) byTarget.set(r.meta.target, [...(byTarget.get(r.meta.target) ?? []), r]);
