@@ -1,7 +1,8 @@
 /**
  * The feed's additive strategy (`@incremental_additive`, src/transform/incremental.ts) on a real
  * PostgreSQL, with two small models: a batch that empties a group, creates one, moves a row
- * between groups and adds to another gives exactly what the model's query gives from scratch.
+ * between groups, adds to another and changes an attribute without changing a sum gives exactly
+ * what the model's query gives from scratch.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -15,12 +16,12 @@ const PARTS = parseModel('additive_parts.sql', 'marts', [
   '-- @primary_key: order_id, route',
   '-- @incremental: order_id',
   "-- @incremental_scope: select order_id from {{ changed('additive_lines') }}",
-  "select order_id, route, count(*)::int as lines, sum(amount)::numeric(12,2) as amount from {{ source('additive_lines') }} group by order_id, route",
+  "select order_id, route, max(zone) as zone, count(*)::int as lines, sum(amount)::numeric(12,2) as amount from {{ source('additive_lines') }} group by order_id, route",
 ].join('\n'));
 const SUMS = parseModel('additive_sums.sql', 'marts', [
   '-- @primary_key: route',
   '-- @incremental_additive: additive_parts',
-  "select route, upper(route) as label, count(*)::int as orders, sum(lines)::int as lines, sum(amount)::numeric(12,2) as amount from {{ ref('additive_parts') }} group by route",
+  "select route, upper(route) as label, max(zone) as zone, count(*)::int as orders, sum(lines)::int as lines, sum(amount)::numeric(12,2) as amount from {{ ref('additive_parts') }} group by route",
 ].join('\n'));
 const MODELS: Model[] = sortByDependencies([SUMS, PARTS]);
 const byName = new Map(MODELS.map((m) => [m.name, m]));
@@ -35,8 +36,8 @@ describe('additive models follow a batch by difference', () => {
     pool = new pg.Pool({ connectionString: db.url, max: 1 });
     client = await pool.connect();
     await client.query(`create schema raw; create schema marts;
-      create table raw.additive_lines (order_id text not null, route text not null, amount numeric(10,2) not null);
-      insert into raw.additive_lines values ('o1', 'a', 10.00), ('o1', 'a', 2.50), ('o2', 'a', 5.00), ('o3', 'b', 7.00), ('o5', 'd', 1.00)`);
+      create table raw.additive_lines (order_id text not null, route text not null, zone text not null, amount numeric(10,2) not null);
+      insert into raw.additive_lines values ('o1', 'a', 'z1', 10.00), ('o1', 'a', 'z1', 2.50), ('o2', 'a', 'z1', 5.00), ('o3', 'b', 'z1', 7.00), ('o5', 'd', 'z1', 1.00)`);
     for (const m of MODELS) await client.query(`create table marts.${m.name} as ${compiled(m)}; alter table marts.${m.name} add primary key (${m.primaryKey!.join(', ')})`);
   });
   after(async () => {
@@ -45,7 +46,7 @@ describe('additive models follow a batch by difference', () => {
     await db?.drop();
   });
 
-  test('an emptied group is deleted, a new one inserted, the others moved by the change only', async () => {
+  test('an emptied group is deleted, a new one inserted, the others moved by the change only, attributes follow', async () => {
     const before = await client.query('select route, orders, lines, amount from marts.additive_sums order by route');
     assert.deepEqual(before.rows.map((r) => r.route), ['a', 'b', 'd']);
 
@@ -53,22 +54,23 @@ describe('additive models follow a batch by difference', () => {
     await client.query("create temp table changed_additive_lines on commit drop as select unnest(array['o2', 'o3', 'o4', 'o5']) as order_id");
     await createTouchedTables(client, MODELS);
     await collectScopesBefore(client, MODELS);
-    // o2 moves from a to c, o3 (the only order of b) goes, o4 arrives on a, o5 changes within d
+    // o2 moves from a to c, o3 (the only order of b) goes, o4 arrives on a, o5 stays on d with the
+    // same amount but a new zone (its sums cancel out, its attribute does not)
     await client.query(`delete from raw.additive_lines where order_id in ('o2', 'o3', 'o5');
-      insert into raw.additive_lines values ('o2', 'c', 5.00), ('o4', 'a', 3.25), ('o4', 'a', 0.75), ('o5', 'd', 1.00)`);
+      insert into raw.additive_lines values ('o2', 'c', 'z1', 5.00), ('o4', 'a', 'z1', 3.25), ('o4', 'a', 'z1', 0.75), ('o5', 'd', 'z9', 1.00)`);
     const changes = await applyModels(client, MODELS, new Set(['additive_lines']));
     const sums = changes.find((c) => c.model === 'additive_sums')!;
     assert.equal(sums.strategy, 'additive');
     assert.equal(sums.deleted, 1, 'route b has no order left');
-    assert.equal(sums.touched, 3, 'a, b and c changed; d netted to zero and was left alone');
+    assert.equal(sums.touched, 4, 'a, b and c changed by their sums, d by its zone alone');
 
     const incremental = await client.query('select * from marts.additive_sums order by route');
     const fromScratch = await client.query(`select * from (${compiled(SUMS)}) s order by route`);
     assert.deepEqual(incremental.rows, fromScratch.rows);
     assert.deepEqual(incremental.rows, [
-      { route: 'a', label: 'A', orders: 2, lines: 4, amount: '16.50' },
-      { route: 'c', label: 'C', orders: 1, lines: 1, amount: '5.00' },
-      { route: 'd', label: 'D', orders: 1, lines: 1, amount: '1.00' },
+      { route: 'a', label: 'A', zone: 'z1', orders: 2, lines: 4, amount: '16.50' },
+      { route: 'c', label: 'C', zone: 'z1', orders: 1, lines: 1, amount: '5.00' },
+      { route: 'd', label: 'D', zone: 'z9', orders: 1, lines: 1, amount: '1.00' },
     ]);
     await client.query('rollback');
   });

@@ -151,7 +151,7 @@ const isJob = (c: Compiled): c is CheckJob => 'run' in c;
 const isTotal = (c: Compiled): c is TotalRule => 'evaluate' in c;
 const isReconcile = (c: Compiled): c is ReconcileRule => 'left' in c && 'right' in c;
 
-type SideValues = { ok: true; values: { text: string | null; num: string }[] } | { ok: false; error: string };
+type SideValue = { ok: true; text: string | null; num: string } | { ok: false; error: string };
 
 /** One aggregate call (`count(*)`, `sum(x)`, `count(distinct a || b)`): it takes a FILTER clause. */
 const SINGLE_AGGREGATE = /^(count|sum|min|max|avg)\s*\((?:[^()]|\([^()]*\))*\)$/s;
@@ -173,26 +173,34 @@ function reconcileJobs(rules: readonly ReconcileRule[]): CheckJob[] {
     }
   }
   // Scans already started in a gate run (the env is made anew for every run).
-  const runs = new WeakMap<CheckEnv, Map<string, Promise<SideValues>>>();
-  const scan = (q: Queryable, env: CheckEnv, key: string): Promise<SideValues> => {
-    const cache = runs.get(env) ?? new Map<string, Promise<SideValues>>();
+  const runs = new WeakMap<CheckEnv, Map<string, Promise<SideValue[]>>>();
+  const select = async (q: Queryable, env: CheckEnv, side: ReconcileSide, exprs: readonly string[]): Promise<SideValue[]> => {
+    const cols = exprs.flatMap((e, i) => [`(${e})::text as v${i}`, `coalesce((${e}), 0)::numeric::text as n${i}`]);
+    const where = fusable(side) ? undefined : side.where;
+    const { rows } = await q.query<Record<string, string | null>>(`select ${cols.join(', ')} from ${env.table(side.table)} ${where ? `where ${where}` : ''}`);
+    return exprs.map((_, i) => ({ ok: true, text: rows[0]![`v${i}`] ?? null, num: rows[0]![`n${i}`]! }));
+  };
+  const scan = (q: Queryable, env: CheckEnv, key: string): Promise<SideValue[]> => {
+    const cache = runs.get(env) ?? new Map<string, Promise<SideValue[]>>();
     runs.set(env, cache);
     let p = cache.get(key);
     if (!p) {
       const { side, exprs } = groups.get(key)!;
-      const cols = exprs.flatMap((e, i) => [`(${e})::text as v${i}`, `coalesce((${e}), 0)::numeric::text as n${i}`]);
-      const where = fusable(side) ? undefined : side.where;
-      p = q.query<Record<string, string | null>>(`select ${cols.join(', ')} from ${env.table(side.table)} ${where ? `where ${where}` : ''}`)
-        .then(({ rows }): SideValues => ({ ok: true, values: exprs.map((_, i) => ({ text: rows[0]![`v${i}`] ?? null, num: rows[0]![`n${i}`]! })) }))
-        .catch((err: Error): SideValues => ({ ok: false, error: err.message }));
+      // One broken expression (a filter naming a column the table lacks) must not take the other
+      // checks of its table with it: on an error, each expression is computed alone.
+      p = select(q, env, side, exprs).catch(async (err: Error): Promise<SideValue[]> => {
+        if (exprs.length === 1) return [{ ok: false, error: err.message }];
+        const alone: SideValue[] = [];
+        for (const e of exprs) alone.push(await select(q, env, side, [e]).then((v) => v[0]!, (e2: Error) => ({ ok: false as const, error: e2.message })));
+        return alone;
+      });
       cache.set(key, p);
     }
     return p;
   };
-  const value = async (q: Queryable, env: CheckEnv, side: ReconcileSide) => {
+  const value = async (q: Queryable, env: CheckEnv, side: ReconcileSide): Promise<SideValue> => {
     const key = groupKey(side);
-    const v = await scan(q, env, key);
-    return v.ok ? { ok: true as const, ...v.values[groups.get(key)!.exprs.indexOf(exprOf(side))]! } : v;
+    return (await scan(q, env, key))[groups.get(key)!.exprs.indexOf(exprOf(side))]!;
   };
   const byTarget = new Map<string, ReconcileRule[]>();
   for (const r of rules) byTarget.set(r.meta.target, [...(byTarget.get(r.meta.target) ?? []), r]);

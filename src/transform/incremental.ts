@@ -265,17 +265,22 @@ async function applyAdditive(client: Client, m: Model, byName: ReadonlyMap<strin
   const delta = ident(`delta_${m.name}`);
   await client.query(
     `create temp table ${delta} on commit drop as
-     select ${[...keys, ...attributes.map((a) => `(array_agg(${a}))[1] as ${a}`), ...sums.map((x) => `coalesce(sum(${x}), 0) as ${x}`)].join(', ')}
-       from (select ${all.join(', ')} from (${over(insertedTable(source))}) brought
+     select ${[...keys, ...attributes.map((a) => `(array_agg(${a} order by brought desc))[1] as ${a}`), ...sums.map((x) => `coalesce(sum(${x}), 0) as ${x}`)].join(', ')}
+       from (select ${all.join(', ')}, true as brought from (${over(insertedTable(source))}) brought
              union all
-             select ${columns.map((c) => (isSum(c) ? `-${ident(c.name)}` : ident(c.name))).join(', ')} from (${over(deletedTable(source))}) taken) change
+             select ${columns.map((c) => (isSum(c) ? `-${ident(c.name)}` : ident(c.name))).join(', ')}, false from (${over(deletedTable(source))}) taken) change
       group by ${keys.join(', ')}`,
   );
-  // a group whose change cancels out (an order moved within it) is left as it is
-  await client.query(`delete from ${delta} where ${sums.map((x) => `${x} = 0`).join(' and ')}`);
+  // A group whose change cancels out (an order moved within it) is left as it is, unless an
+  // attribute changed (a function of the key: it comes from the rows brought, which carry its
+  // current value, as when a state's region is renamed and all its rows are recomputed).
+  const sameAttributes = attributes.map((a) => `t.${a} is not distinct from d.${a}`);
+  await client.query(
+    `delete from ${delta} d using ${table} t where ${[...keys.map((k) => `t.${k} = d.${k}`), ...sums.map((x) => `d.${x} = 0`), ...sameAttributes].join(' and ')}`,
+  );
   const upserted = await client.query(
     `insert into ${table} as t (${all.join(', ')}) select ${all.join(', ')} from ${delta}
-       on conflict (${keys.join(', ')}) do update set ${sums.map((x) => `${x} = t.${x} + excluded.${x}`).join(', ')}`,
+       on conflict (${keys.join(', ')}) do update set ${[...sums.map((x) => `${x} = t.${x} + excluded.${x}`), ...attributes.map((a) => `${a} = excluded.${a}`)].join(', ')}`,
   );
   const deleted = await client.query(
     `delete from ${table} t using ${delta} d where ${keys.map((k) => `t.${k} = d.${k}`).join(' and ')} and ${sums.map((x) => `t.${x} = 0`).join(' and ')}`,

@@ -1,37 +1,26 @@
 -- @primary_key: month
 -- @incremental: month
--- @incremental_scope: select m from {{ ref('orders_fact') }}, lateral (values (date_trunc('month', purchased_at)::date), ((date_trunc('month', purchased_at) + interval '1 month')::date)) v(m) where order_id in (select order_id from {{ touched('orders_fact') }})
--- @description: Revenue per purchase month (first day of month) with growth of GMV vs the previous calendar month in percent.
+-- @incremental_scope: select m from {{ touched('revenue_day_totals') }}, lateral (values (date_trunc('month', day)::date), ((date_trunc('month', day) + interval '1 month')::date)) v(m)
+-- @description: Revenue per purchase month (first day of month) with growth of GMV vs the previous calendar month in percent. Sums of revenue_day_totals (a month's days): the feed recomputes the months whose days a batch changed, and the month after each (its growth).
 -- @test: reconcile(sum(gmv) = sum(gmv) of ref('daily_revenue')) name=monthly_revenue.reconcile.gmv desc="Monthly revenue adds up to the daily revenue."
 
-with orders_fact as (
+with revenue_day_totals as (
 
-    select * from {{ ref('orders_fact') }}
-
-),
-
-revenue_items as (
-
-    select
-        date_trunc('month', purchased_at)::date as month,
-        order_id,
-        price,
-        freight_value
-    from orders_fact
-    where is_revenue
+    select * from {{ ref('revenue_day_totals') }}
 
 ),
 
+-- an order is in one day, so the orders of a month are the sum of its days'
 monthly as (
 
     select
         month,
-        count(distinct order_id) as orders,
-        count(*) as items,
-        sum(price) as items_revenue,
-        sum(freight_value) as freight_revenue,
-        sum(price) + sum(freight_value) as gmv
-    from revenue_items
+        sum(orders) as orders,
+        sum(items) as items,
+        sum(items_revenue) as items_revenue,
+        sum(freight_revenue) as freight_revenue,
+        sum(items_revenue) + sum(freight_revenue) as gmv
+    from revenue_day_totals
     group by month
 
 ),
