@@ -42,8 +42,9 @@ export interface Model {
    * `-- @incremental_additive: <model>`: the model sums the rows of that one ref (its only input),
    * grouped by its primary key, so a batch updates it by adding what the batch inserted there and
    * subtracting what it deleted, whatever the size of the groups (src/transform/incremental.ts).
-   * Its numeric columns are sums or counts of non-null values; its other columns depend on the key
-   * only; a row whose numeric columns all come to zero has no rows left upstream.
+   * Every numeric column outside the primary key is a sum or count of non-null values (a numeric
+   * attribute belongs in the key); its other columns depend on the key only; a row whose numeric
+   * columns all come to zero has no rows left upstream.
    */
   incrementalAdditive?: string;
   /** Other directives (e.g. quality tests) kept verbatim for the modules that read them. */

@@ -1,7 +1,7 @@
 -- @primary_key: order_id, order_item_id
 -- @incremental: order_id
 -- @incremental_scope: select order_id from {{ touched('orders_fact') }}
--- @description: One row per revenue item (items of orders not canceled/unavailable) with its purchase day and month, its product's category at the time of the sale, its price, freight and total, and 0/1 flags on one item per order, per order and category, and per order and category name. What the day, month and category totals add up: the flags turn the distinct orders of a day, a month's category or a category into sums, so a batch adds its own orders' change to them.
+-- @description: One row per revenue item (items of orders not canceled/unavailable) with its purchase day, month, weekday and hour, its product's category at the time of the sale, its price, freight and total, and 0/1 flags on one item per order, per order and category, and per order and category name. What the day, month, weekday-hour and category totals add up: the flags turn the distinct orders of a day, a month's category or a category into sums, so a batch adds its own orders' change to them.
 -- @test: reconcile(count = ref('orders_fact') where is_revenue) name=revenue_items.reconcile.items desc="Every revenue item is here once."
 -- @test: reconcile(sum(item_total) = sum(item_total) of ref('orders_fact') where is_revenue) name=revenue_items.reconcile.gmv desc="Revenue items add up to the total revenue."
 
@@ -17,6 +17,12 @@ products as (
 
 ),
 
+calendar as (
+
+    select * from {{ ref('time_dim') }}
+
+),
+
 -- the fact's product_key is the version valid at the purchase: its category is the one of the time
 items as (
 
@@ -25,6 +31,9 @@ items as (
         orders_fact.order_item_id,
         orders_fact.purchased_at::date as day,
         date_trunc('month', orders_fact.purchased_at)::date as month,
+        calendar.day_of_week as purchase_day_of_week,
+        orders_fact.purchase_hour,
+        orders_fact.part_of_day,
         products.product_id,
         products.category_name,
         products.category_name_en,
@@ -36,6 +45,8 @@ items as (
     from orders_fact
     left join products
         on products.product_key = orders_fact.product_key
+    left join calendar
+        on calendar.date_key = orders_fact.purchase_date_key
     where orders_fact.is_revenue
 
 ),
@@ -50,6 +61,9 @@ final as (
         -- when and what
         day,
         month,
+        purchase_day_of_week,
+        purchase_hour,
+        part_of_day,
         product_id,
         category_name,
         category_name_en,
