@@ -266,9 +266,9 @@ async function applyAdditive(client: Client, m: Model, byName: ReadonlyMap<strin
   await client.query(
     `create temp table ${delta} on commit drop as
      select ${[...keys, ...attributes.map((a) => `(array_agg(${a} order by brought desc))[1] as ${a}`), ...sums.map((x) => `coalesce(sum(${x}), 0) as ${x}`)].join(', ')}
-       from (select ${all.join(', ')}, true as brought from (${over(insertedTable(source))}) brought
+       from (select ${all.join(', ')}, true as brought from (${over(insertedTable(source))}) added
              union all
-             select ${columns.map((c) => (isSum(c) ? `-${ident(c.name)}` : ident(c.name))).join(', ')}, false from (${over(deletedTable(source))}) taken) change
+             select ${columns.map((c) => (isSum(c) ? `-${ident(c.name)}` : ident(c.name))).join(', ')}, false from (${over(deletedTable(source))}) removed) change
       group by ${keys.join(', ')}`,
   );
   // A group whose change cancels out (an order moved within it) is left as it is, unless an
