@@ -1,7 +1,6 @@
 -- @primary_key: month, category
 -- @incremental_additive: revenue_items
 -- @description: Sums per purchase month and category (English name, 'unknown' without category) of revenue_items: orders (one flag per order and category), items, items revenue and freight. What category_monthly derives its GMV, shares and ranks from; the feed adds a batch's change of revenue_items to the months and categories it touched.
--- @test: reconcile(sum(items) = count of ref('revenue_items')) name=category_month_totals.reconcile.items desc="Items per month and category add up to the revenue items."
 
 with revenue_items as (
 

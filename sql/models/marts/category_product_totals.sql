@@ -1,7 +1,6 @@
 -- @primary_key: category_name, product_id
 -- @incremental_additive: revenue_items
 -- @description: Sums per product category at the time of the sale and product, of revenue_items (items whose product is in the catalog): orders (one flag per order and category), items and GMV. One row per product sold in a category, so revenue_by_category counts its products as rows; the feed adds a batch's change of revenue_items to the products it touched.
--- @test: reconcile(sum(items) = count of ref('revenue_items') where product_id is not null) name=category_product_totals.reconcile.items desc="Items per category and product add up to the revenue items of catalog products."
 
 with revenue_items as (
 

@@ -5,7 +5,6 @@
 -- @description: One row per person (customer_unique_id, not customer_id, which is issued per order): orders of any status, revenue orders, their GMV and the first and last revenue purchase. Serves the repeat-customer rate and the RFM scores (customer_rfm) without a pass over the order fact; the feed recomputes the people of the orders a batch touched.
 -- @test: reconcile(sum(orders) = count of ref('order_fulfillment_fact')) name=orders_per_person.reconcile.orders desc="Orders per person add up to every order of the order fact."
 -- @test: range(orders between 1 and 1000)
--- @test: reconcile(sum(gmv) = sum(order_value) of ref('order_fulfillment_fact') where is_revenue) name=orders_per_person.reconcile.gmv desc="What people spent adds up to the total revenue."
 
 with orders as (
 

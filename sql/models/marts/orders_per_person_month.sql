@@ -4,8 +4,6 @@
 -- @incremental_scope: select c.customer_unique_id from {{ ref('order_fulfillment_fact') }} o join {{ ref('customers_dim') }} c using (customer_key) where o.order_id in (select order_id from {{ touched('order_fulfillment_fact') }})
 -- @incremental_scope: select customer_unique_id from {{ ref('customers_dim') }} where customer_id in (select customer_id from {{ touched('customers_dim') }})
 -- @description: One row per person (customer_unique_id) and month with a revenue order: the revenue orders and GMV of that month, and the person's cohort month (the month of their first revenue order). Serves the cohorts (customer_cohorts) with one row per person-month instead of every order; the feed recomputes the people of the orders a batch touched.
--- @test: reconcile(sum(orders) = count of ref('order_fulfillment_fact') where is_revenue) name=orders_per_person_month.reconcile.orders desc="Every revenue order is in one person-month."
--- @test: reconcile(sum(gmv) = sum(order_value) of ref('order_fulfillment_fact') where is_revenue) name=orders_per_person_month.reconcile.gmv desc="Person-months add up to the total revenue."
 -- @test: expression(cohort_month <= month) name=orders_per_person_month.cohort_first desc="A person's cohort month is their first month with a revenue order."
 
 with orders as (

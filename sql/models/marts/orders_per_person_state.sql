@@ -3,8 +3,6 @@
 -- @incremental_scope: select c.customer_unique_id from {{ ref('order_fulfillment_fact') }} o join {{ ref('customers_dim') }} c using (customer_key) where o.order_id in (select order_id from {{ touched('order_fulfillment_fact') }})
 -- @incremental_scope: select customer_unique_id from {{ ref('customers_dim') }} where customer_id in (select customer_id from {{ touched('customers_dim') }})
 -- @description: One row per person (customer_unique_id) and state they ordered to: their orders there (any status, delivered, canceled, delivered with a date, late), the review scores of late and on-time deliveries as sums and counts, GMV, and whether the row is the person's first state in its region. What orders_by_state and orders_by_region add up: a count of rows is a count of people, so a batch adds its own people's change to a state instead of counting the state's orders again.
--- @test: reconcile(sum(orders) = count of ref('order_fulfillment_fact')) name=orders_per_person_state.reconcile.orders desc="Every order is in one person-state."
--- @test: reconcile(sum(gmv) = sum(order_value) of ref('order_fulfillment_fact') where is_revenue) name=orders_per_person_state.reconcile.gmv desc="Person-states add up to the total revenue."
 -- @test: range(first_in_region between 0 and 1)
 
 with orders as (

@@ -1,7 +1,6 @@
 -- @primary_key: payment_type, installments_bucket, installments_min
 -- @incremental_additive: revenue_payments
 -- @description: Sums per slice of the payment mix (payment type and installments bucket) of revenue_payments: payments, orders (one flag per order and slice), installments and value. What payment_mix derives its averages and shares from; the feed adds a batch's change of revenue_payments to the slices it touched.
--- @test: reconcile(sum(payments) = count of ref('revenue_payments')) name=payment_slice_totals.reconcile.payments desc="Payments per slice add up to the revenue payments."
 
 with revenue_payments as (
 

@@ -1,7 +1,6 @@
 -- @primary_key: day
 -- @incremental_additive: revenue_items
 -- @description: Sums per purchase day of revenue_items: orders (one flag per order), items, items revenue and freight, with the day's month. What daily_revenue and monthly_revenue derive their GMV, averages and growth from; the feed adds a batch's change of revenue_items to the days it touched.
--- @test: reconcile(sum(items) = count of ref('revenue_items')) name=revenue_day_totals.reconcile.items desc="Items per day add up to the revenue items."
 
 with revenue_items as (
 

@@ -2,8 +2,6 @@
 -- @incremental: order_id
 -- @incremental_scope: select order_id from {{ touched('orders_fact') }}
 -- @description: One row per revenue item (items of orders not canceled/unavailable) with its purchase day, month, weekday and hour, its product's category at the time of the sale, its price, freight and total, and 0/1 flags on one item per order, per order and category, and per order and category name. What the day, month, weekday-hour and category totals add up: the flags turn the distinct orders of a day, a month's category or a category into sums, so a batch adds its own orders' change to them.
--- @test: reconcile(count = ref('orders_fact') where is_revenue) name=revenue_items.reconcile.items desc="Every revenue item is here once."
--- @test: reconcile(sum(item_total) = sum(item_total) of ref('orders_fact') where is_revenue) name=revenue_items.reconcile.gmv desc="Revenue items add up to the total revenue."
 
 with orders_fact as (
 

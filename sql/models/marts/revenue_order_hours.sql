@@ -2,7 +2,6 @@
 -- @incremental: order_id
 -- @incremental_scope: select order_id from {{ touched('order_fulfillment_fact') }}
 -- @description: One row per revenue order (with or without items) with the weekday (ISO, 1 = Monday) and hour of its purchase. What weekday_hour_order_totals counts, so a batch adds its own orders' change to the hours it touched.
--- @test: reconcile(count = ref('order_fulfillment_fact') where is_revenue) name=revenue_order_hours.reconcile.orders desc="Every revenue order is here once."
 
 with orders as (
 

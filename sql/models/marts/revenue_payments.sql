@@ -2,7 +2,6 @@
 -- @incremental: order_id
 -- @incremental_scope: select order_id from {{ touched('payments_fact') }}
 -- @description: One row per payment of a revenue order, with its slice of the payment mix (payment type and installments bucket) and a 0/1 flag on one payment per order and slice. What payment_slice_totals adds up: the flag turns the distinct orders of a slice into a sum, so a batch adds its own orders' change to the slices.
--- @test: reconcile(count = ref('payments_fact') where is_revenue) name=revenue_payments.reconcile.payments desc="Every payment of a revenue order is here once."
 
 with payments as (
 

@@ -3,7 +3,6 @@
 -- @incremental_scope: select order_id from {{ touched('orders_fact') }}
 -- @incremental_scope: select order_id from {{ touched('order_fulfillment_fact') }}
 -- @description: One row per revenue order and shipping route (seller state to customer state; an order with sellers in two states is on both): its items, items revenue and freight on the route, and its delivery (delivered with a date, delivery days as a sum and count, late). What route_totals adds up: a count of rows is a count of orders, so a batch adds its own orders' change to a route instead of counting the route's items again.
--- @test: reconcile(sum(items) = count of ref('orders_fact') where is_revenue) name=route_orders.reconcile.items desc="Every revenue item is on one route."
 -- @test: range(delivered_orders between 0 and 1)
 
 with items as (

@@ -1,7 +1,6 @@
 -- @primary_key: route
 -- @incremental_additive: route_orders
 -- @description: Sums per shipping route of route_orders (one row per order and route): orders, items, items revenue, freight, delivered orders, delivery days (sum and count) and late orders. What routes derives its GMV, shares, averages and rates from; the feed adds a batch's change of route_orders to the routes it touched.
--- @test: reconcile(sum(orders) = count of ref('route_orders')) name=route_totals.reconcile.orders desc="Orders per route add up to the order-routes."
 
 with route_orders as (
 

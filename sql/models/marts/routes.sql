@@ -4,6 +4,7 @@
 -- @incremental_scope: select route from {{ touched('route_totals') }}
 -- @description: Shipping routes, seller state to customer state, over revenue items: orders, items, items revenue, freight, GMV, freight share of GMV, delivered orders, average delivery days, late orders and late rate (fractions 0..1). An order with sellers in two states counts on both routes. Derived from the sums of route_totals, one row per route: the feed recomputes the routes whose sums a batch changed.
 -- @test: reconcile(sum(gmv) = sum(item_total) of ref('orders_fact') where is_revenue) name=routes.reconcile.gmv desc="Revenue by route adds up to the revenue items of the sales fact."
+-- @test: reconcile(sum(items) = count of ref('orders_fact') where is_revenue) name=routes.reconcile.items desc="Items by route add up to the revenue items of the sales fact (through route_orders and route_totals)."
 -- @test: range(freight_share between 0 and 1)
 -- @test: range(late_rate between 0 and 1)
 

@@ -3,7 +3,6 @@
 -- @incremental_scope: select order_id from {{ touched('orders_fact') }}
 -- @incremental_scope: select order_id from {{ touched('order_fulfillment_fact') }}
 -- @description: One row per order and seller (any status; an order with items from two sellers counts for both): the seller's items in it (revenue, handed to the carrier, handed over late) and the order's review, delivery and status as 0/1 counts and sums. What seller_totals adds up: a count of rows is a count of orders, so a batch adds its own orders' change to a seller instead of counting the seller's items again.
--- @test: reconcile(sum(items) = count of ref('orders_fact')) name=seller_orders.reconcile.items desc="Every item is in one order-seller."
 -- @test: range(delivered_orders between 0 and 1)
 
 with items as (

@@ -5,6 +5,7 @@
 -- @description: Per seller (with at least one item sold; seller_state is the current version's): orders, items, GMV, average review, delivered orders, on-time rate, average delivery days, late-shipping rate, canceled orders. Rates are fractions 0..1. Derived from the sums of seller_totals: the feed recomputes the sellers whose sums or current version a batch changed.
 -- @index: seller_state
 -- @test: reconcile(sum(gmv) = sum(item_total) of ref('orders_fact') where is_revenue) name=seller_performance.reconcile.gmv desc="Revenue by seller adds up to the total revenue."
+-- @test: reconcile(sum(items) = count of ref('orders_fact')) name=seller_performance.reconcile.items desc="Items by seller add up to every item of the sales fact (through seller_orders and seller_totals)."
 -- @test: range(on_time_rate between 0 and 1)
 -- @test: range(avg_review_score between 1 and 5)
 

@@ -1,7 +1,6 @@
 -- @primary_key: seller_id
 -- @incremental_additive: seller_orders
 -- @description: Sums per seller of seller_orders (one row per order and seller): orders, items, GMV, shipped and late-shipped items, review scores (sum and count), delivered and on-time orders, delivery days (sum and count), canceled orders. What seller_performance derives its averages and rates from; the feed adds a batch's change of seller_orders to the sellers it touched.
--- @test: reconcile(sum(orders) = count of ref('seller_orders')) name=seller_totals.reconcile.orders desc="Orders per seller add up to the order-sellers."
 
 with seller_orders as (
 

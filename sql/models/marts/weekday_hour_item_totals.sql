@@ -1,7 +1,6 @@
 -- @primary_key: purchase_day_of_week, purchase_hour
 -- @incremental_additive: revenue_items
 -- @description: Revenue items per weekday and hour of purchase, with the hour's part of day, of revenue_items: orders with items (one flag per order), items and GMV. What sales_by_weekday_hour reads its sales from; the feed adds a batch's change of revenue_items to the hours it touched.
--- @test: reconcile(sum(items) = count of ref('revenue_items') where purchase_day_of_week is not null) name=weekday_hour_item_totals.reconcile.items desc="Items per weekday and hour add up to the revenue items in the calendar."
 
 with revenue_items as (
 

@@ -1,7 +1,6 @@
 -- @primary_key: purchase_day_of_week, purchase_hour
 -- @incremental_additive: revenue_order_hours
 -- @description: Revenue orders per weekday and hour of purchase, counted from revenue_order_hours. What sales_by_weekday_hour reads its orders from; the feed adds a batch's change to the hours it touched.
--- @test: reconcile(sum(orders) = count of ref('revenue_order_hours')) name=weekday_hour_order_totals.reconcile.orders desc="Orders per weekday and hour add up to the revenue orders."
 
 with revenue_order_hours as (
 
