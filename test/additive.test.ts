@@ -1,8 +1,9 @@
 /**
  * The feed's additive strategy (`@incremental_additive`, src/transform/incremental.ts) on a real
- * PostgreSQL, with two small models: a batch that empties a group, creates one, moves a row
+ * PostgreSQL, with small models: a batch that empties a group, creates one, moves a row
  * between groups, adds to another and changes an attribute without changing a sum gives exactly
- * what the model's query gives from scratch.
+ * what the model's query gives from scratch; and a model recomputed whole whose rows repeat a
+ * key fails the batch.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -23,7 +24,12 @@ const SUMS = parseModel('additive_sums.sql', 'marts', [
   '-- @incremental_additive: additive_parts',
   "select route, upper(route) as label, max(zone) as zone, count(*)::int as orders, sum(lines)::int as lines, sum(amount)::numeric(12,2) as amount from {{ ref('additive_parts') }} group by route",
 ].join('\n'));
-const MODELS: Model[] = sortByDependencies([SUMS, PARTS]);
+// recomputed whole; its key is unique until a route gets a second zone
+const ZONES = parseModel('additive_zones.sql', 'marts', [
+  '-- @primary_key: route',
+  "select route, zone, count(*)::int as lines from {{ source('additive_lines') }} group by route, zone",
+].join('\n'));
+const MODELS: Model[] = sortByDependencies([SUMS, PARTS, ZONES]);
 const byName = new Map(MODELS.map((m) => [m.name, m]));
 const compiled = (m: Model) => compileModel(m, byName, 'raw', (layer) => layer);
 
@@ -72,6 +78,16 @@ describe('additive models follow a batch by difference', () => {
       { route: 'c', label: 'C', zone: 'z1', orders: 1, lines: 1, amount: '5.00' },
       { route: 'd', label: 'D', zone: 'z9', orders: 1, lines: 1, amount: '1.00' },
     ]);
+    await client.query('rollback');
+  });
+
+  test('a model recomputed whole whose rows repeat a key fails the batch instead of keeping one of them', async () => {
+    await client.query('begin');
+    await client.query("create temp table changed_additive_lines on commit drop as select 'o6' as order_id");
+    await createTouchedTables(client, MODELS);
+    await collectScopesBefore(client, MODELS);
+    await client.query("insert into raw.additive_lines values ('o6', 'a', 'z2', 1.00)");
+    await assert.rejects(applyModels(client, MODELS, new Set(['additive_lines'])), /additive_zones\.sql: the recomputed model has 4 rows but 3 distinct primary keys \(route\)/);
     await client.query('rollback');
   });
 });
