@@ -3,7 +3,7 @@ import { BUILD_SESSION_SETTINGS, ident, type Pool } from '../db/connection.ts';
 import { markStagedSql } from '../db/staged.ts';
 import { throwIfInterrupted } from '../db/interrupt.ts';
 import type { Logger } from '../log.ts';
-import { MODEL_LAYERS, type Model } from './models.ts';
+import { MODEL_LAYERS, replaceRefs, type Model } from './models.ts';
 
 /** Models are built into `<layer>_build` and become `<layer>` only at publish. */
 export const buildSchema = (layer: string): string => `${layer}_build`;
@@ -29,13 +29,13 @@ const SURROGATE_KEY = /\{\{\s*surrogate_key\(([^)]*)\)\s*\}\}/g;
 
 /** Replaces `{{ ref() }}`, `{{ source() }}` and `{{ surrogate_key() }}` with build-time SQL. */
 export function compileModel(model: Model, models: ReadonlyMap<string, Model>, sourceSchema: string, schemaOf: (layer: string) => string = buildSchema): string {
-  return model.sql
+  const withRefs = replaceRefs(model.sql, (name) => {
+    const dep = models.get(name);
+    if (!dep) throw new Error(`${model.file}: ref('${name}') names no model`);
+    return `${ident(schemaOf(dep.layer))}.${ident(name)}`;
+  });
+  return withRefs
     .replace(SURROGATE_KEY, (_, args: string) => surrogateKeySql(args.split(',').map((a) => a.trim().replace(/^'(.*)'$/, '$1'))))
-    .replace(/\{\{\s*ref\(\s*'([a-z0-9_]+)'\s*\)\s*\}\}/g, (_, name: string) => {
-      const dep = models.get(name);
-      if (!dep) throw new Error(`${model.file}: ref('${name}') names no model`);
-      return `${ident(schemaOf(dep.layer))}.${ident(name)}`;
-    })
     .replace(/\{\{\s*source\(\s*'([a-z0-9_]+)'\s*\)\s*\}\}/g, (_, name: string) => `${ident(sourceSchema)}.${ident(name)}`)
     .trim()
     .replace(/;\s*$/, '');

@@ -27,7 +27,7 @@
 import { ident, type Client } from '../db/connection.ts';
 import { RAW_SCHEMA } from '../ingest/ingest.ts';
 import { compileModel } from './build.ts';
-import type { Model } from './models.ts';
+import { replaceRefs, type Model } from './models.ts';
 
 const publishedSchema = (layer: string): string => layer;
 export const changedTable = (source: string): string => `pg_temp.${ident(`changed_${source}`)}`;
@@ -178,7 +178,7 @@ async function keyType(client: Client, m: Model, column: string): Promise<string
  */
 function partitionScoped(m: Model, byName: ReadonlyMap<string, Model>): Model {
   const key = m.incremental!.key;
-  const sql = m.sql.replace(/\{\{\s*ref\(\s*'([a-z0-9_]+)'\s*\)\s*\}\}/g, (whole, name: string) => {
+  const sql = replaceRefs(m.sql, (name, whole) => {
     const dep = byName.get(name);
     if (dep?.incremental?.key !== key) return whole;
     return `(select * from ${whole} where ${ident(key)} = any($1))`;
@@ -203,7 +203,7 @@ async function applyPartitions(client: Client, m: Model, byName: ReadonlyMap<str
   let deleted, inserted;
   if (keepChange) {
     // An additive model downstream adds this batch's change: keep the rows that left and came.
-    await client.query(`create temp table ${ident(`deleted_${m.name}`)} (like ${table}) on commit drop; create temp table ${ident(`inserted_${m.name}`)} (like ${table}) on commit drop`);
+    await client.query(`create temp table ${deletedTable(m.name)} (like ${table}) on commit drop; create temp table ${insertedTable(m.name)} (like ${table}) on commit drop`);
     deleted = await client.query(`with gone as (delete from ${table} where ${key} = any($1::${type}[]) returning *) insert into ${deletedTable(m.name)} select * from gone`, [keys]);
     inserted = await client.query(`with came as (insert into ${table} ${recompute} returning *) insert into ${insertedTable(m.name)} select * from came`, [keys]);
   } else {
@@ -265,7 +265,7 @@ async function applyAdditive(client: Client, m: Model, byName: ReadonlyMap<strin
   const attributes = columns.filter((c) => !pk.includes(c.name) && !isSum(c)).map((c) => ident(c.name));
   const all = columns.map((c) => ident(c.name));
   const over = (rows: string) => {
-    const sql = m.sql.replace(new RegExp(`\\{\\{\\s*ref\\(\\s*'${source}'\\s*\\)\\s*\\}\\}`, 'g'), rows);
+    const sql = replaceRefs(m.sql, (name, whole) => (name === source ? rows : whole));
     return compileModel({ ...m, sql }, byName, RAW_SCHEMA, publishedSchema);
   };
   const delta = ident(`delta_${m.name}`);

@@ -54,6 +54,11 @@ export interface Model {
 }
 
 const REF = /\{\{\s*ref\(\s*'([a-z0-9_]+)'\s*\)\s*\}\}/g;
+
+/** The SQL with every `{{ ref('name') }}` replaced by what `to` returns for it (the compiler, the feed's rewrites). */
+export function replaceRefs(sql: string, to: (name: string, whole: string) => string): string {
+  return sql.replace(REF, (whole, name: string) => to(name, whole));
+}
 const SOURCE = /\{\{\s*source\(\s*'([a-z0-9_]+)'\s*\)\s*\}\}/g;
 const DIRECTIVE = /^--\s*@([a-z_]+)\s*:\s*(.+?)\s*$/;
 const FK = /^([a-z0-9_,\s]+?)\s*->\s*([a-z0-9_]+)\s*\(([a-z0-9_,\s]+)\)$/;
