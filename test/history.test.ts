@@ -14,6 +14,8 @@ import type { Context } from '../src/pipeline/context.ts';
 import { incrementalStep, simulateStep } from '../src/pipeline/feed.ts';
 import { runPipeline } from '../src/pipeline/run.ts';
 import { audited, checkStep } from '../src/pipeline/steps.ts';
+import { startRun } from '../src/audit/runs.ts';
+import { runQualityGate } from '../src/quality/gate.ts';
 import { verifyStep } from '../src/pipeline/verify.ts';
 import { writeFeedFixture } from './fixtures/feed.ts';
 import { D1, E1, HISTORY_CUSTOMERS, SELLERS_HEADER, sendCorrection as applyCorrection } from './fixtures/history.ts';
@@ -173,6 +175,54 @@ describe('dimension history: corrections through the feed, point-in-time facts',
     const { result } = await audited(ctx, 'verify', null, (runId) => verifyStep(ctx, runId));
     assert.deepEqual(result.tables.filter((t) => !t.equal).map((t) => t.table), []);
     assert.ok(result.tables.some((t) => t.table === 'warehouse.sellers_dim' && t.publishedRows === 4));
+  });
+
+  test("a feed batch's history checks look at the keys it touched: the sales it wrote and the sales of the dimension keys it rewrote", async () => {
+    const client = await ctx.db.pool.connect();
+    try {
+      await client.query('begin');
+      // one of e1's sales pointed to a version of e1 not valid at its purchase (as a faulty update would leave it)
+      const sale = (await client.query<{ order_id: string }>(
+        `with first as (select f.order_id, f.order_item_id from warehouse.orders_fact f join warehouse.sellers_dim s using (seller_key)
+                         where s.seller_id = $1 order by f.purchased_at, f.order_item_id limit 1)
+         update warehouse.orders_fact f set seller_key = (select s.seller_key from warehouse.sellers_dim s
+                  where s.seller_id = $1 and not (f.purchased_at >= s.valid_from and (s.valid_to is null or f.purchased_at < s.valid_to)) order by s.version limit 1)
+           from first where (f.order_id, f.order_item_id) = (first.order_id, first.order_item_id) returning f.order_id`, [E1])).rows[0]!.order_id;
+      // and e1's first version made current again: two current versions
+      assert.equal((await client.query(`update warehouse.sellers_dim set is_current = true where seller_id = $1 and version = 1`, [E1])).rowCount, 1);
+      const other = (await client.query<{ order_id: string; seller_id: string }>(
+        `select f.order_id, s.seller_id from warehouse.orders_fact f join warehouse.sellers_dim s using (seller_key) where s.seller_id <> $1 and f.order_id <> $2 order by 1 limit 1`, [E1, sale])).rows[0]!;
+      await client.query('create temp table touched_sales (order_id text) on commit drop; create temp table touched_sellers (seller_id text) on commit drop');
+      const gate = async (order: string, seller: string | null): Promise<Map<string, { status: string; failingRows: number; note?: string }>> => {
+        await client.query('truncate touched_sales; truncate touched_sellers');
+        await client.query('insert into touched_sales values ($1)', [order]);
+        if (seller) await client.query('insert into touched_sellers values ($1)', [seller]);
+        const touched = new Map([['orders_fact', { table: 'pg_temp.touched_sales', columns: ['order_id'] }]]);
+        if (seller) touched.set('sellers_dim', { table: 'pg_temp.touched_sellers', columns: ['seller_id'] });
+        const out = await runQualityGate(ctx.db.pool, {
+          runId: await startRun(ctx.db.pool, 'test scoped history', null), staged: false, client, incremental: true, log: ctx.log,
+          targets: new Set(['orders_fact', ...(seller ? ['sellers_dim'] : [])]), touched,
+        });
+        return new Map(out.results.map((r) => [r.name, r]));
+      };
+      // the batch wrote the misplaced sale: found there
+      const wrote = await gate(sale, null);
+      assert.equal(wrote.get('orders_fact.seller_version_at_purchase')!.status, 'fail');
+      assert.equal(wrote.get('orders_fact.seller_version_at_purchase')!.failingRows, 1);
+      assert.match(wrote.get('orders_fact.seller_version_at_purchase')!.note!, /rows this batch touched/);
+      // the batch rewrote e1's versions but not the sale: found through the seller it rewrote, with e1's two current versions
+      const rewrote = await gate(other.order_id, E1);
+      assert.equal(rewrote.get('orders_fact.seller_version_at_purchase')!.status, 'fail');
+      assert.equal(rewrote.get('sellers_dim.history.one_current')!.status, 'fail');
+      assert.match(rewrote.get('sellers_dim.history.one_current')!.note!, /rows this batch touched/);
+      // a batch that touched neither the sale nor e1 does not look at them: they passed the last gate
+      const elsewhere = await gate(other.order_id, other.seller_id);
+      assert.equal(elsewhere.get('orders_fact.seller_version_at_purchase')!.status, 'pass');
+      assert.equal(elsewhere.get('sellers_dim.history.one_current')!.status, 'pass');
+    } finally {
+      await client.query('rollback');
+      client.release();
+    }
   });
 
   test('the gate fails when a history breaks an invariant (two current versions of one seller)', async () => {

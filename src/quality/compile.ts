@@ -1,6 +1,6 @@
 import { ident } from '../db/connection.ts';
 import type { TestSpec } from './grammar.ts';
-import { SAMPLE_SIZE, type CheckEnv, type CheckJob, type CheckLayer, type CheckMeta, type CheckOutcome, type Queryable } from './types.ts';
+import { SAMPLE_SIZE, type CheckEnv, type CheckJob, type CheckLayer, type CheckMeta, type CheckOutcome, type Queryable, type TouchedKeys } from './types.ts';
 
 /** The table a test is declared on: a model, or a source's raw table. */
 export interface TestTarget {
@@ -12,7 +12,11 @@ export interface TestTarget {
   /** Raw tables carry the CSV line: samples then say where to look in the file. */
   hasLine: boolean;
   declaredIn: string;
+  /** A model's `@references` (foreign keys, enforced by the database at commit at the latest). */
+  references?: readonly { columns: readonly string[]; model: string }[];
 }
+
+const TOUCHED_ONLY_NOTE = 'checked on the rows this batch touched (the others passed the last gate)';
 
 export const sqlLiteral = (s: string): string => `'${s.replaceAll("'", "''")}'`;
 
@@ -315,7 +319,7 @@ export function fuse(compiled: readonly Compiled[]): CheckJob[] {
           });
           const provenNote = since && r.enforcedByIngest
             ? `${total - changed} of ${total} rows as validated by this run's ingest (rule enforced row by row on load); ${changed} row(s) written or changed since, checked here`
-            : scoped[i] ? 'checked on the rows this batch touched (the others passed the last gate)' : undefined;
+            : scoped[i] ? TOUCHED_ONLY_NOTE : undefined;
           return {
             failingRows: Number(row[`n${i}`]),
             sample: failed[i] ? ((detail[`s${i}`] as string[] | null) ?? []) : [],
@@ -360,8 +364,12 @@ export function compileTest(spec: TestSpec, target: TestTarget, opts: CompileOpt
   const rowRule = (m: CheckMeta, violation: string, rowKey = key): RowRule => ({
     meta: m, table: self(target), key: rowKey, violation: spec.where ? `coalesce((${spec.where}), false) and coalesce((${violation}), false)` : `coalesce((${violation}), false)`,
   });
-  const simple = (m: CheckMeta, sql: (env: CheckEnv) => string, weight = 1): CheckJob => ({
-    checks: [m], weight, run: async (q, env) => [await countAndSample(q, sql(env))],
+  // `scoped` says when a feed batch's run looked at the rows it touched only (the outcome says so)
+  const simple = (m: CheckMeta, sql: (env: CheckEnv) => string, weight = 1, scoped?: (env: CheckEnv) => boolean): CheckJob => ({
+    checks: [m], weight, run: async (q, env) => {
+      const outcome = await countAndSample(q, sql(env));
+      return [scoped?.(env) ? { ...outcome, note: outcome.note ?? TOUCHED_ONLY_NOTE } : outcome];
+    },
   });
 
   switch (spec.kind) {
@@ -499,29 +507,71 @@ export function compileTest(spec: TestSpec, target: TestTarget, opts: CompileOpt
       const chained = meta('no_overlap');
       chained.description = `The versions of each ${spec.columns.join(' + ')} in ${target.name} follow each other: no overlapping validity ranges, no gaps, no empty range.`;
       const current = meta('one_current');
+      // A feed batch rewrites a dimension key by key (@incremental on the natural key): only the
+      // keys it touched can have broken their chain of versions, so an error looks at those only.
+      const scope = (env: CheckEnv, m: CheckMeta): TouchedKeys | undefined => {
+        const keys = m.severity === 'error' ? env.touched?.(self(target)) : undefined;
+        return keys && keys.columns.join() === spec.columns.join() ? keys : undefined;
+      };
+      const versions = (env: CheckEnv, m: CheckMeta, alias: string): string => {
+        const keys = scope(env, m);
+        const table = env.table(self(target));
+        return keys ? `(select * from ${table} where (${partition}) in (select ${partition} from ${keys.table})) ${alias}` : `${table} ${alias}`;
+      };
       current.description = `Each ${spec.columns.join(' + ')} of ${target.name} has exactly one current version, the open-ended one.`;
       return [
         simple(chained, (env) =>
           `select ${k} || ' v' || t.version || ' [' || t.valid_from || ', ' || coalesce(t.valid_to::text, 'open') || ') next ' || coalesce(t.next_from::text, 'none') as k
              from (select s.*, lead(s.valid_from) over (partition by ${spec.columns.map((c) => `s.${ident(c)}`).join(', ')} order by s.valid_from) as next_from
-                     from ${env.table(self(target))} s) t
-            where t.valid_to is distinct from t.next_from or t.valid_to <= t.valid_from`, 3),
+                     from ${versions(env, chained, 's')}) t
+            where t.valid_to is distinct from t.next_from or t.valid_to <= t.valid_from`, 3, (env) => scope(env, chained) !== undefined),
         simple(current, (env) =>
           `select ${k} || ': ' || count(*) filter (where t.is_current) || ' current version(s), ' || count(*) filter (where t.valid_to is null) || ' open-ended' as k
-             from ${env.table(self(target))} t group by ${partition}
+             from ${versions(env, current, 't')} group by ${partition}
            having count(*) filter (where t.is_current) <> 1 or count(*) filter (where t.valid_to is null) <> 1
-               or bool_or(t.is_current is distinct from (t.valid_to is null))`, 3),
+               or bool_or(t.is_current is distinct from (t.valid_to is null))`, 3, (env) => scope(env, current) !== undefined),
       ];
     }
     case 'point_in_time': {
       const c = `t.${ident(spec.column)}`;
       const at = `t.${ident(spec.at)}`;
+      const m = meta();
+      const dimTable = (env: CheckEnv) => env.table(spec.target);
+      // A feed batch can only have broken a row it wrote, or a row pointing to a version of a
+      // dimension key it rewrote: those rows are enough for an error. A row left pointing to a
+      // version that is gone cannot commit when the column is a declared foreign key (the
+      // batch's constraints are checked at commit); without one, every row is checked.
+      const touchedRows = (env: CheckEnv): string | undefined => {
+        if (m.severity !== 'error' || !env.touched) return undefined;
+        const mine = env.touched(self(target));
+        const enforced = target.references?.some((r) => r.model === spec.target.name && r.columns.join() === spec.column);
+        if (!mine || !enforced) return undefined;
+        const table = env.table(self(target));
+        const written = `(${mine.columns.map((k) => `t.${ident(k)}`).join(', ')}) in (select ${mine.columns.map(ident).join(', ')} from ${mine.table})`;
+        const arms = [`select * from ${table} t where ${written}`];
+        if (!env.unchanged?.(spec.target)) {
+          const dim = env.touched(spec.target);
+          if (!dim) return undefined;
+          arms.push(`select * from ${table} t
+             where ${c} in (select d.${ident(spec.column)} from ${dimTable(env)} d
+                             where (${dim.columns.map((k) => `d.${ident(k)}`).join(', ')}) in (select ${dim.columns.map(ident).join(', ')} from ${dim.table}))
+               and not coalesce(${written}, false)`);
+        }
+        return arms.join(' union all ');
+      };
       // a left join: a row whose key is null or names no version points to no version valid at its
-      // time, and fails here too (an inner join would drop it and pass it silently)
-      return [simple(meta(), (env) =>
+      // time, and fails here too (an inner join would drop it and pass it silently). The batch's
+      // few rows look their version up by index (lateral); a whole table hashes the dimension.
+      const from = (env: CheckEnv): string => {
+        const rows = touchedRows(env);
+        return rows
+          ? `(${rows}) t left join lateral (select * from ${dimTable(env)} p where p.${ident(spec.column)} = ${c} limit 1) p on true`
+          : `${env.table(self(target))} t left join ${dimTable(env)} p on p.${ident(spec.column)} = ${c}`;
+      };
+      return [simple(m, (env) =>
         `select ${key} || ' at ' || coalesce(${at}::text, 'no time') || ' -> ' || coalesce('v' || p.version || ' [' || p.valid_from || ', ' || coalesce(p.valid_to::text, 'open') || ')', 'no version (' || coalesce(${c}::text, 'null') || ')') as k
-           from ${env.table(self(target))} t left join ${env.table(spec.target)} p on p.${ident(spec.column)} = ${c}
-          ${where(`(p.${ident(spec.column)} is null or not (${at} >= p.valid_from and (p.valid_to is null or ${at} < p.valid_to)))`)}`, 3)];
+           from ${from(env)}
+          ${where(`(p.${ident(spec.column)} is null or not (${at} >= p.valid_from and (p.valid_to is null or ${at} < p.valid_to)))`)}`, 3, (env) => touchedRows(env) !== undefined)];
     }
     case 'volume':
       throw new Error(`${target.declaredIn}: volume(...) is a source check (declare it in the source spec's checks)`);

@@ -23,6 +23,7 @@ export function modelChecks(models: readonly Model[]): Compiled[] {
       keyColumns: modelKeyColumns(model),
       hasLine: false,
       declaredIn: path.relative(projectPath(), model.file),
+      references: model.references,
     };
     for (const d of model.directives) {
       if (d.key !== 'test') continue;
