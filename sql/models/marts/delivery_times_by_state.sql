@@ -1,55 +1,74 @@
 -- @primary_key: state
 -- @incremental: state
--- @incremental_scope: select c.state from {{ ref('order_fulfillment_fact') }} o join {{ ref('customers_dim') }} c using (customer_key) where o.order_id in (select order_id from {{ touched('order_fulfillment_fact') }})
--- @incremental_scope: select state from {{ ref('customers_dim') }} where customer_id in (select customer_id from {{ touched('customers_dim') }})
--- @description: Delivery times per customer state over delivered orders (status delivered with a delivery date): average, median and p90 delivery days, estimated days, delay, late orders and late rate (fraction 0..1).
+-- @incremental_scope: select state from {{ ref('delivered_orders') }} where order_id in (select order_id from {{ touched('delivered_orders') }})
+-- @description: Delivery times per customer state over delivered orders (status delivered with a delivery date): average, median and p90 delivery days, estimated days, delay, late orders and late rate (fraction 0..1). Averages and the late rate come from delivery_state_totals; the median and p90 are read at their ranks off the (state, delivery days) index of delivered_orders, so the feed recomputes the states whose orders a batch touched without sorting them.
 -- @test: reconcile(sum(delivered_orders) = count of ref('order_fulfillment_fact') where is_delivered) name=delivery_times_by_state.reconcile.delivered desc="Delivered orders by state add up to all delivered orders."
 
-with orders as (
+with totals as (
 
-    select * from {{ ref('order_fulfillment_fact') }}
-
-),
-
-customers as (
-
-    select * from {{ ref('customers_dim') }}
+    select * from {{ ref('delivery_state_totals') }}
 
 ),
 
--- delivered = status delivered AND a delivery date: the delivered orders without a date stay in
--- order counts elsewhere but cannot have a duration. Durations are computed from the
--- timestamps (exact), not from the 4-decimal columns of the fact.
-delivered as (
+delivered_orders as (
+
+    select * from {{ ref('delivered_orders') }}
+
+),
+
+-- where percentile_cont(p) reads the state's delivery days in order: at the 0-based
+-- position p * (n - 1), between the values at its floor and its ceiling
+positions as (
 
     select
-        customers.state,
-        customers.region,
-        extract(epoch from (orders.delivered_customer_at - orders.purchased_at)) / 86400 as delivery_days,
-        extract(epoch from (orders.estimated_delivery_at - orders.purchased_at)) / 86400 as estimated_days,
-        extract(epoch from (orders.delivered_customer_at - orders.estimated_delivery_at)) / 86400 as delay_days,
-        orders.is_late
-    from orders
-    inner join customers
-        on customers.customer_key = orders.customer_key
-    where orders.is_delivered
+        totals.state,
+        percentile.p,
+        percentile.p * (totals.delivered_orders - 1) as position
+    from totals
+    cross join (values (0.5::double precision), (0.9::double precision)) as percentile (p)
 
 ),
 
-aggregated as (
+-- the two values from the floor of the position on, off the (state, delivery days) index of
+-- delivered_orders: a walk of the index to that rank instead of a sort of the whole state
+around as (
+
+    select
+        positions.*,
+        nearest.pair
+    from positions
+    cross join lateral (
+        select array_agg(ranked.delivery_days_order order by ranked.delivery_days_order) as pair
+        from (
+            select delivered_orders.delivery_days_order
+            from delivered_orders
+            where delivered_orders.state = positions.state
+            order by delivered_orders.delivery_days_order
+            offset floor(positions.position)::bigint
+            limit 2
+        ) as ranked
+    ) as nearest
+
+),
+
+-- percentile_cont's interpolation in its own double arithmetic, so the result is the same to the bit
+percentiles as (
 
     select
         state,
-        region,
-        count(*) as delivered_orders,
-        avg(delivery_days) as avg_delivery_days,
-        percentile_cont(0.5) within group (order by delivery_days::double precision) as median_delivery_days,
-        percentile_cont(0.9) within group (order by delivery_days::double precision) as p90_delivery_days,
-        avg(estimated_days) as avg_estimated_days,
-        avg(delay_days) as avg_delay_days,
-        count(*) filter (where is_late) as late_orders
-    from delivered
-    group by state, region
+        max(value) filter (where p = 0.5) as median_delivery_days,
+        max(value) filter (where p = 0.9) as p90_delivery_days
+    from (
+        select
+            state,
+            p,
+            case
+                when position = floor(position) then pair[1]
+                else pair[1] + (pair[2] - pair[1]) * (position - floor(position))
+            end as value
+        from around
+    ) as interpolated
+    group by state
 
 ),
 
@@ -57,24 +76,27 @@ final as (
 
     select
         -- customer geography
-        state,
-        region,
+        totals.state,
+        totals.region,
+
 
         -- volume
-        delivered_orders::int as delivered_orders,
+        totals.delivered_orders,
 
         -- durations in days (2 decimals; delay is negative when delivered early)
-        round(avg_delivery_days, 2)::numeric(10,2) as avg_delivery_days,
-        round(median_delivery_days::numeric, 2)::numeric(10,2) as median_delivery_days,
-        round(p90_delivery_days::numeric, 2)::numeric(10,2) as p90_delivery_days,
-        round(avg_estimated_days, 2)::numeric(10,2) as avg_estimated_days,
-        round(avg_delay_days, 2)::numeric(10,2) as avg_delay_days,
+        round(totals.delivery_days_sum / totals.delivered_orders, 2)::numeric(10,2) as avg_delivery_days,
+        round(percentiles.median_delivery_days::numeric, 2)::numeric(10,2) as median_delivery_days,
+        round(percentiles.p90_delivery_days::numeric, 2)::numeric(10,2) as p90_delivery_days,
+        round(totals.estimated_days_sum / totals.delivered_orders, 2)::numeric(10,2) as avg_estimated_days,
+        round(totals.delay_days_sum / totals.delivered_orders, 2)::numeric(10,2) as avg_delay_days,
 
         -- lateness: delivered on a later calendar day than the estimate
-        late_orders::int as late_orders,
-        round(late_orders::numeric / delivered_orders, 4)::numeric(6,4) as late_rate
+        totals.late_orders,
+        round(totals.late_orders::numeric / totals.delivered_orders, 4)::numeric(6,4) as late_rate
 
-    from aggregated
+    from totals
+    inner join percentiles
+        on percentiles.state = totals.state
 
 )
 

@@ -1,42 +1,72 @@
 -- @primary_key: month
 -- @incremental: month
--- @incremental_scope: select date_trunc('month', purchased_at)::date from {{ ref('order_fulfillment_fact') }} where order_id in (select order_id from {{ touched('order_fulfillment_fact') }})
--- @description: Delivery times per purchase month over delivered orders (status delivered with a delivery date): average, median and p90 delivery days, estimated days, delay, late orders and late rate (fraction 0..1).
+-- @incremental_scope: select month from {{ ref('delivered_orders') }} where order_id in (select order_id from {{ touched('delivered_orders') }})
+-- @description: Delivery times per purchase month over delivered orders (status delivered with a delivery date): average, median and p90 delivery days, estimated days, delay, late orders and late rate (fraction 0..1). Averages and the late rate come from delivery_month_totals; the median and p90 are read at their ranks off the (month, delivery days) index of delivered_orders, so the feed recomputes the months whose orders a batch touched without sorting them.
 
-with orders as (
+with totals as (
 
-    select * from {{ ref('order_fulfillment_fact') }}
+    select * from {{ ref('delivery_month_totals') }}
 
 ),
 
--- delivered = status delivered AND a delivery date: the delivered orders without a date stay in
--- order counts elsewhere but cannot have a duration. Durations are computed from the
--- timestamps (exact), not from the 4-decimal columns of the fact.
-delivered as (
+delivered_orders as (
+
+    select * from {{ ref('delivered_orders') }}
+
+),
+
+-- where percentile_cont(p) reads the month's delivery days in order: at the 0-based
+-- position p * (n - 1), between the values at its floor and its ceiling
+positions as (
 
     select
-        date_trunc('month', orders.purchased_at)::date as month,
-        extract(epoch from (orders.delivered_customer_at - orders.purchased_at)) / 86400 as delivery_days,
-        extract(epoch from (orders.estimated_delivery_at - orders.purchased_at)) / 86400 as estimated_days,
-        extract(epoch from (orders.delivered_customer_at - orders.estimated_delivery_at)) / 86400 as delay_days,
-        orders.is_late
-    from orders
-    where orders.is_delivered
+        totals.month,
+        percentile.p,
+        percentile.p * (totals.delivered_orders - 1) as position
+    from totals
+    cross join (values (0.5::double precision), (0.9::double precision)) as percentile (p)
 
 ),
 
-aggregated as (
+-- the two values from the floor of the position on, off the (month, delivery days) index of
+-- delivered_orders: a walk of the index to that rank instead of a sort of the whole month
+around as (
+
+    select
+        positions.*,
+        nearest.pair
+    from positions
+    cross join lateral (
+        select array_agg(ranked.delivery_days_order order by ranked.delivery_days_order) as pair
+        from (
+            select delivered_orders.delivery_days_order
+            from delivered_orders
+            where delivered_orders.month = positions.month
+            order by delivered_orders.delivery_days_order
+            offset floor(positions.position)::bigint
+            limit 2
+        ) as ranked
+    ) as nearest
+
+),
+
+-- percentile_cont's interpolation in its own double arithmetic, so the result is the same to the bit
+percentiles as (
 
     select
         month,
-        count(*) as delivered_orders,
-        avg(delivery_days) as avg_delivery_days,
-        percentile_cont(0.5) within group (order by delivery_days::double precision) as median_delivery_days,
-        percentile_cont(0.9) within group (order by delivery_days::double precision) as p90_delivery_days,
-        avg(estimated_days) as avg_estimated_days,
-        avg(delay_days) as avg_delay_days,
-        count(*) filter (where is_late) as late_orders
-    from delivered
+        max(value) filter (where p = 0.5) as median_delivery_days,
+        max(value) filter (where p = 0.9) as p90_delivery_days
+    from (
+        select
+            month,
+            p,
+            case
+                when position = floor(position) then pair[1]
+                else pair[1] + (pair[2] - pair[1]) * (position - floor(position))
+            end as value
+        from around
+    ) as interpolated
     group by month
 
 ),
@@ -45,23 +75,26 @@ final as (
 
     select
         -- month of purchase
-        month,
+        totals.month,
+
 
         -- volume
-        delivered_orders::int as delivered_orders,
+        totals.delivered_orders,
 
         -- durations in days (2 decimals; delay is negative when delivered early)
-        round(avg_delivery_days, 2)::numeric(10,2) as avg_delivery_days,
-        round(median_delivery_days::numeric, 2)::numeric(10,2) as median_delivery_days,
-        round(p90_delivery_days::numeric, 2)::numeric(10,2) as p90_delivery_days,
-        round(avg_estimated_days, 2)::numeric(10,2) as avg_estimated_days,
-        round(avg_delay_days, 2)::numeric(10,2) as avg_delay_days,
+        round(totals.delivery_days_sum / totals.delivered_orders, 2)::numeric(10,2) as avg_delivery_days,
+        round(percentiles.median_delivery_days::numeric, 2)::numeric(10,2) as median_delivery_days,
+        round(percentiles.p90_delivery_days::numeric, 2)::numeric(10,2) as p90_delivery_days,
+        round(totals.estimated_days_sum / totals.delivered_orders, 2)::numeric(10,2) as avg_estimated_days,
+        round(totals.delay_days_sum / totals.delivered_orders, 2)::numeric(10,2) as avg_delay_days,
 
         -- lateness: delivered on a later calendar day than the estimate
-        late_orders::int as late_orders,
-        round(late_orders::numeric / delivered_orders, 4)::numeric(6,4) as late_rate
+        totals.late_orders,
+        round(totals.late_orders::numeric / totals.delivered_orders, 4)::numeric(6,4) as late_rate
 
-    from aggregated
+    from totals
+    inner join percentiles
+        on percentiles.month = totals.month
 
 )
 
