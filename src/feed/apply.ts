@@ -12,7 +12,8 @@
  */
 import { finishRun, startRun } from '../audit/runs.ts';
 import { ident, type Pool } from '../db/connection.ts';
-import { ingestToBuild } from '../ingest/ingest.ts';
+import { ingestToBuild, RAW_SCHEMA } from '../ingest/ingest.ts';
+import { tableStatistics } from '../db/statistics.ts';
 import { describeError, withStep } from '../db/failure.ts';
 import { throwIfInterrupted } from '../db/interrupt.ts';
 import { keepParseWorkersIdle, prestartParseWorkers } from '../ingest/parseWorkers.ts';
@@ -202,6 +203,11 @@ async function applyInTransaction(pool: Pool, batch: LandedBatch, runId: number,
     for (const spec of order) merges.push(await prepareSource(client, spec, scratch, m.batchId, inBatch.has(spec.name)));
     await collectScopesBefore(client, models);
     for (const [i, spec] of order.entries()) await applySource(client, spec, scratch, merges[i]!);
+    const rawStatistics = await tableStatistics(client, [RAW_SCHEMA]);
+    for (const [i, spec] of order.entries()) {
+      await rawStatistics.refreshIfStale(RAW_SCHEMA, spec.name, merges[i]!.changed);
+      if (versionsOf(spec)) await rawStatistics.refreshIfStale(RAW_SCHEMA, versionsTableName(spec), merges[i]!.versions ?? 0);
+    }
     const t2 = performance.now();
     // 3. The models, in place, partition by partition.
     const changedSources = new Set(merges.filter((x) => x.changed > 0).map((x) => x.source));
