@@ -20,7 +20,7 @@ delivered_orders as (
 positions as (
 
     select
-        totals.month,
+        totals.*,
         percentile.p,
         percentile.p * (totals.delivered_orders - 1) as position
     from totals
@@ -50,24 +50,29 @@ around as (
 
 ),
 
--- percentile_cont's interpolation in its own double arithmetic, so the result is the same to the bit
+-- percentile_cont's interpolation in its own double arithmetic, so the result is the same to the
+-- bit, next to the month's sums (totals is read once, so a filter on the key reaches it)
 percentiles as (
 
     select
         month,
+        delivered_orders,
+        delivery_days_sum,
+        estimated_days_sum,
+        delay_days_sum,
+        late_orders,
         max(value) filter (where p = 0.5) as median_delivery_days,
         max(value) filter (where p = 0.9) as p90_delivery_days
     from (
         select
-            month,
-            p,
+            around.*,
             case
                 when position = floor(position) then pair[1]
                 else pair[1] + (pair[2] - pair[1]) * (position - floor(position))
             end as value
         from around
     ) as interpolated
-    group by month
+    group by month, delivered_orders, delivery_days_sum, estimated_days_sum, delay_days_sum, late_orders
 
 ),
 
@@ -75,26 +80,23 @@ final as (
 
     select
         -- month of purchase
-        totals.month,
-
+        percentiles.month,
 
         -- volume
-        totals.delivered_orders,
+        percentiles.delivered_orders,
 
         -- durations in days (2 decimals; delay is negative when delivered early)
-        round(totals.delivery_days_sum / totals.delivered_orders, 2)::numeric(10,2) as avg_delivery_days,
+        round(percentiles.delivery_days_sum / percentiles.delivered_orders, 2)::numeric(10,2) as avg_delivery_days,
         round(percentiles.median_delivery_days::numeric, 2)::numeric(10,2) as median_delivery_days,
         round(percentiles.p90_delivery_days::numeric, 2)::numeric(10,2) as p90_delivery_days,
-        round(totals.estimated_days_sum / totals.delivered_orders, 2)::numeric(10,2) as avg_estimated_days,
-        round(totals.delay_days_sum / totals.delivered_orders, 2)::numeric(10,2) as avg_delay_days,
+        round(percentiles.estimated_days_sum / percentiles.delivered_orders, 2)::numeric(10,2) as avg_estimated_days,
+        round(percentiles.delay_days_sum / percentiles.delivered_orders, 2)::numeric(10,2) as avg_delay_days,
 
         -- lateness: delivered on a later calendar day than the estimate
-        totals.late_orders,
-        round(totals.late_orders::numeric / totals.delivered_orders, 4)::numeric(6,4) as late_rate
+        percentiles.late_orders,
+        round(percentiles.late_orders::numeric / percentiles.delivered_orders, 4)::numeric(6,4) as late_rate
 
-    from totals
-    inner join percentiles
-        on percentiles.month = totals.month
+    from percentiles
 
 )
 

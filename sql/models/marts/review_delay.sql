@@ -1,25 +1,12 @@
 -- @primary_key: delay_bucket
--- @description: Review score against delivery delay (delivered calendar day minus promised day) over delivered orders with a review: reviews, average score, share of 1-2 and of 5 stars, average delivery days. The buckets are few: the feed recomputes it whole.
+-- @description: Review score against delivery delay (delivered calendar day minus promised day) over delivered orders with a review: reviews, average score, share of 1-2 and of 5 stars, average delivery days. Derived from review_delay_totals, one row per delay in days: the feed recomputes the eight buckets whole from its hundred or so rows.
 -- @test: reconcile(sum(reviews) = count of ref('order_fulfillment_fact') where is_delivered and has_review) name=review_delay.reconcile.reviews desc="Reviews by delay bucket add up to the reviewed delivered orders."
 -- @test: range(avg_score between 1 and 5)
 -- @test: range(low_score_rate between 0 and 1)
 
-with orders as (
+with review_delay_totals as (
 
-    select * from {{ ref('order_fulfillment_fact') }}
-
-),
-
--- delay in calendar days, as is_late counts it (0 = on the promised day, negative = early);
--- delivery days as the fact computes them (one fact in one place)
-reviewed as (
-
-    select
-        delivered_customer_at::date - estimated_delivery_at::date as delay_days,
-        review_score,
-        delivery_days
-    from orders
-    where is_delivered and has_review
+    select * from {{ ref('review_delay_totals') }}
 
 ),
 
@@ -36,24 +23,23 @@ bucketed as (
             when delay_days <= 14 then 7
             else 8
         end as bucket_order,
-        delay_days,
-        review_score,
-        delivery_days
-    from reviewed
+        review_delay_totals.*
+    from review_delay_totals
 
 ),
 
+-- the averages are the sums over the counts, as avg() computes them
 aggregated as (
 
     select
         bucket_order,
-        count(*) as reviews,
+        sum(reviews) as reviews,
         min(delay_days) as min_delay_days,
         max(delay_days) as max_delay_days,
-        avg(review_score) as avg_score,
-        count(*) filter (where review_score <= 2) as low_scores,
-        count(*) filter (where review_score = 5) as five_stars,
-        avg(delivery_days) as avg_delivery_days
+        sum(score_sum)::numeric / nullif(sum(scores), 0) as avg_score,
+        sum(low_scores) as low_scores,
+        sum(five_stars) as five_stars,
+        sum(delivery_days_sum) / sum(reviews) as avg_delivery_days
     from bucketed
     group by bucket_order
 
