@@ -7,6 +7,11 @@
  * transaction: ANALYZE sees the transaction's own rows, so the models downstream and the gate are
  * planned with them, and the statistics commit or roll back with the batch. A typical day changes
  * a percent or two of each large table and analyzes nothing.
+ *
+ * Such a table is vacuumed too, once the batch has committed (VACUUM cannot run in a
+ * transaction): its pages are then marked all-visible, so the next batches' index-only walks (the
+ * delivery medians read values at a rank off an index) do not fetch every row from the heap while
+ * autovacuum has not come by yet.
  */
 import { ident, type Client } from './connection.ts';
 
@@ -16,6 +21,13 @@ const MIN_ROWS = 500;
 export interface TableStatistics {
   /** Analyzes `schema.table` if `changedRows` is a large share of what the planner believes it holds. */
   refreshIfStale(schema: string, table: string, changedRows: number): Promise<boolean>;
+  /** The tables analyzed so far (qualified, quoted). */
+  analyzed: string[];
+}
+
+/** Vacuums the tables a committed batch analyzed; a failure is the caller's to log, not the batch's. */
+export async function vacuumTables(pool: { query(sql: string): Promise<unknown> }, tables: readonly string[]): Promise<void> {
+  for (const t of tables) await pool.query(`vacuum ${t}`);
 }
 
 /** The planner's row estimates of the tables of these schemas, read once for a batch. */
@@ -27,12 +39,15 @@ export async function tableStatistics(client: Client, schemas: readonly string[]
     [schemas],
   );
   const believed = new Map(rows.map((r) => [r.rel, Math.max(0, Number(r.n))])); // -1: never analyzed
+  const analyzed: string[] = [];
   return {
+    analyzed,
     async refreshIfStale(schema, table, changedRows) {
       const key = `${schema}.${table}`;
       const size = believed.get(key);
       if (size === undefined || changedRows < MIN_ROWS || changedRows < SHARE * size) return false;
       await client.query(`analyze ${ident(schema)}.${ident(table)}`);
+      analyzed.push(`${ident(schema)}.${ident(table)}`);
       const { rows: after } = await client.query<{ n: number }>('select reltuples::float8 as n from pg_class where oid = $1::regclass', [`${ident(schema)}.${ident(table)}`]);
       believed.set(key, Math.max(0, Number(after[0]?.n ?? 0)));
       return true;

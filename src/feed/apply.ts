@@ -13,7 +13,7 @@
 import { finishRun, startRun } from '../audit/runs.ts';
 import { ident, type Pool } from '../db/connection.ts';
 import { ingestToBuild, RAW_SCHEMA } from '../ingest/ingest.ts';
-import { tableStatistics } from '../db/statistics.ts';
+import { tableStatistics, vacuumTables } from '../db/statistics.ts';
 import { describeError, withStep } from '../db/failure.ts';
 import { throwIfInterrupted } from '../db/interrupt.ts';
 import { keepParseWorkersIdle, prestartParseWorkers } from '../ingest/parseWorkers.ts';
@@ -46,6 +46,8 @@ export interface BatchOutcome {
   files: { file: string; rowsRead: number; rowsLoaded: number; rowsRejected: number }[];
   models: ModelChange[];
   gate: { checks: number; warnings: number };
+  /** Tables the batch rewrote a large share of: analyzed in it, vacuumed after its commit (src/db/statistics.ts). */
+  analyzed: string[];
 }
 
 export interface FeedRunResult {
@@ -141,6 +143,8 @@ async function applyBatch(pool: Pool, batch: LandedBatch, opts: ApplyOptions): P
   try {
     // A database error names the batch it happened in (BatchErrors already do).
     const outcome = await withStep(`batch ${batchId}`, () => applyInTransaction(pool, batch, runId, scratch, opts.models, log));
+    // committed: a vacuum that fails costs the next batches speed, never this batch's data
+    await vacuumTables(pool, outcome.analyzed).catch((err: Error) => log.warn({ step: 'vacuum', tables: outcome.analyzed, error: err.message }, 'vacuum after the batch failed'));
     outcome.ms = Math.round(performance.now() - started);
     await pool.query('update audit.feed_batches set duration_ms = $2 where batch_id = $1', [batchId, outcome.ms]);
     await finishRun(pool, runId, { summary: { batchId, rowsRead: outcome.rowsRead, rowsLoaded: outcome.rowsLoaded, rowsRejected: outcome.rowsRejected, ms: outcome.ms } });
@@ -224,6 +228,7 @@ async function applyInTransaction(pool: Pool, batch: LandedBatch, runId: number,
     if (!gateOutcome.passed) throw new BatchRefusedError(m.batchId, `refused by the quality gate, nothing applied: ${gateOutcome.failedErrors.join('; ')}`);
     const t4 = performance.now();
 
+    const analyzedModels = models.filter((x) => changes.some((c) => c.model === x.name && c.analyzed)).map((x) => `${ident(x.layer)}.${ident(x.name)}`);
     const files = loads.map((l) => ({ file: l.fileName, rowsRead: l.rowsRead, rowsLoaded: l.rowsLoaded, rowsRejected: l.rowsRejected }));
     const sum = (k: 'rowsRead' | 'rowsLoaded' | 'rowsRejected') => files.reduce((a, f) => a + f[k], 0);
     const outcome: BatchOutcome = {
@@ -234,6 +239,7 @@ async function applyInTransaction(pool: Pool, batch: LandedBatch, runId: number,
       phases: { loadMs: Math.round(t1 - t0), mergeMs: Math.round(t2 - t1), modelsMs: Math.round(t3 - t2), gateMs: Math.round(t4 - t3) },
       files, models: changes,
       gate: { checks: gateOutcome.results.length, warnings: gateOutcome.results.filter((r) => r.status === 'warn').length },
+      analyzed: [...rawStatistics.analyzed, ...analyzedModels],
     };
     // 5. The ledger row commits with the data it describes.
     await client.query(

@@ -10,7 +10,8 @@ with totals as (
 
 ),
 
-delivered_orders as (
+-- read by both walks below: not materialized, so that each of them walks the index
+delivered_orders as not materialized (
 
     select * from {{ ref('delivered_orders') }}
 
@@ -30,7 +31,8 @@ positions as (
 ),
 
 -- the two values from the floor of the position on, off the (state, delivery days) index of
--- delivered_orders: a walk of the index to that rank instead of a sort of the whole state
+-- delivered_orders: a walk of the index to that rank instead of a sort of the whole state, from
+-- the nearer end (the p90 from the top: a tenth of the state's entries instead of nine tenths)
 around as (
 
     select
@@ -40,12 +42,25 @@ around as (
     cross join lateral (
         select array_agg(ranked.delivery_days_order order by ranked.delivery_days_order) as pair
         from (
-            select delivered_orders.delivery_days_order
-            from delivered_orders
-            where delivered_orders.state = positions.state
-            order by delivered_orders.delivery_days_order
-            offset floor(positions.position)::bigint
-            limit 2
+            (
+                select delivered_orders.delivery_days_order
+                from delivered_orders
+                where delivered_orders.state = positions.state
+                    and positions.p <= 0.5
+                order by delivered_orders.delivery_days_order
+                offset floor(positions.position)::bigint
+                limit 2
+            )
+            union all
+            (
+                select delivered_orders.delivery_days_order
+                from delivered_orders
+                where delivered_orders.state = positions.state
+                    and positions.p > 0.5
+                order by delivered_orders.delivery_days_order desc
+                offset greatest(positions.delivered_orders - 2 - floor(positions.position)::bigint, 0)
+                limit 2
+            )
         ) as ranked
     ) as nearest
 
