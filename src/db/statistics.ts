@@ -15,6 +15,18 @@
  */
 import { ident, type Client } from './connection.ts';
 
+/**
+ * Analyzes a batch's own temporary tables (the rows a batch brings, the keys it touched) once they
+ * are filled. Autovacuum never sees temporary tables, so without this the planner guesses a few
+ * hundred to a thousand rows from their page count, and joins them to a raw table or a fact by
+ * hashing that table whole: for a batch of six orders, 20-35 ms per statement where an index
+ * lookup per row takes well under one. Analyzing a table of a few rows costs a fraction of a
+ * millisecond. `tables` are already qualified and quoted.
+ */
+export async function analyzeTemporary(client: Pick<Client, 'query'>, tables: readonly string[]): Promise<void> {
+  if (tables.length > 0) await client.query(`analyze ${tables.join(', ')}`);
+}
+
 const SHARE = 0.2;
 const MIN_ROWS = 500;
 

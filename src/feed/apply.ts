@@ -13,7 +13,7 @@
 import { finishRun, startRun } from '../audit/runs.ts';
 import { ident, type Pool } from '../db/connection.ts';
 import { ingestToBuild, RAW_SCHEMA } from '../ingest/ingest.ts';
-import { tableStatistics, vacuumTables } from '../db/statistics.ts';
+import { analyzeTemporary, tableStatistics, vacuumTables } from '../db/statistics.ts';
 import { describeError, withStep } from '../db/failure.ts';
 import { throwIfInterrupted } from '../db/interrupt.ts';
 import { keepParseWorkersIdle, prestartParseWorkers } from '../ingest/parseWorkers.ts';
@@ -205,6 +205,7 @@ async function applyInTransaction(pool: Pool, batch: LandedBatch, runId: number,
     await createTouchedTables(client, models);
     const merges: SourceMerge[] = [];
     for (const spec of order) merges.push(await prepareSource(client, spec, scratch, m.batchId, inBatch.has(spec.name)));
+    await analyzeTemporary(client, order.map((spec) => changedTable(spec.name))); // the scopes join them to the models
     await collectScopesBefore(client, models);
     for (const [i, spec] of order.entries()) await applySource(client, spec, scratch, merges[i]!);
     const rawStatistics = await tableStatistics(client, [RAW_SCHEMA]);

@@ -20,6 +20,7 @@
  * scopes have seen the warehouse as it was.
  */
 import { ident, type Client } from '../db/connection.ts';
+import { analyzeTemporary } from '../db/statistics.ts';
 import { RAW_SCHEMA } from '../ingest/ingest.ts';
 import { ARRIVAL_COLUMN, LINE_COLUMN } from '../ingest/rawTable.ts';
 import { versionsOf, versionsTableName, type SourceSpec } from '../sources/index.ts';
@@ -92,6 +93,7 @@ export async function prepareSource(client: Client, spec: SourceSpec, batchSchem
     if (!rows[0].any) {
       // Nothing to merge; the empty table still answers the parking checks of the children.
       await client.query(`create temp table ${newest} on commit drop as select r.*, false as _parked from ${raw(spec)} r limit 0`);
+      await analyzeTemporary(client, [newest]);
       return result;
     }
   }
@@ -107,6 +109,9 @@ export async function prepareSource(client: Client, spec: SourceSpec, batchSchem
     [spec.name],
   );
   result.unparked = unparked.rowCount ?? 0;
+  // the statements below join these rows to raw by key: planned with their true number (a lookup
+  // per row), not a guess from the page count (raw hashed whole)
+  await analyzeTemporary(client, [incoming]);
 
   const versioned = versionsOf(spec) !== undefined;
   // The newest version of each key: latest effective time (versioned sources), most progress, then
@@ -116,6 +121,7 @@ export async function prepareSource(client: Client, spec: SourceSpec, batchSchem
      select distinct on (${keys}) * from ${incoming} i
       order by ${[keys, ...(versioned ? [`${effectiveOf(spec, 'i')} desc`] : []), ...(hasProgress(spec) ? [`${progressOf(spec, 'i')} desc`] : []), '_parked', `${ident(LINE_COLUMN)} desc`].join(', ')}`,
   );
+  await analyzeTemporary(client, [newest]);
   if (versioned) {
     if ((spec.foreignKeys ?? []).some((f) => f.enforcedInSource)) throw new Error(`${spec.name}: a versioned source cannot be parked (it has an enforced foreign key)`);
     // Every version of the batch goes into the history (the later line per key and effective
@@ -127,6 +133,7 @@ export async function prepareSource(client: Client, spec: SourceSpec, batchSchem
        select distinct on (${keys}, ${effectiveOf(spec, 'i')}) * from ${incoming} i
         order by ${keys}, ${effectiveOf(spec, 'i')}, _parked, ${ident(LINE_COLUMN)} desc`,
     );
+    await analyzeTemporary(client, [history]);
     await client.query(
       `delete from ${history} n where exists (select 1 from ${rawVersions(spec)} r where ${sameKey(spec, 'r', 'n')}
          and ${effectiveOf(spec, 'r')} = ${effectiveOf(spec, 'n')}
