@@ -16,7 +16,7 @@ import { ingestToBuild, RAW_SCHEMA } from '../ingest/ingest.ts';
 import { analyzeTemporary, tableStatistics, vacuumTables } from '../db/statistics.ts';
 import { describeError, withStep } from '../db/failure.ts';
 import { throwIfInterrupted } from '../db/interrupt.ts';
-import { keepParseWorkersIdle, prestartParseWorkers } from '../ingest/parseWorkers.ts';
+import { keepParseWorkersIdle } from '../ingest/parseWorkers.ts';
 import type { FileLoadResult } from '../ingest/loadFile.ts';
 import type { Logger } from '../log.ts';
 import { runQualityGate, storeGateResults } from '../quality/gate.ts';
@@ -97,10 +97,11 @@ export async function applyPendingBatches(pool: Pool, opts: ApplyOptions): Promi
       throw new BatchError(id, `no complete batch with this id in ${opts.landingDir} (a folder without manifest.json is still being written)`);
     }
   }
-  keepParseWorkersIdle(60_000); // a thread start (~0.5 s under tsx) per batch would be the largest cost of a day
-  // One CLI process per day pays that start once: begin it now, so it overlaps the checks of the
-  // indexes, the ledger and the batch files instead of following them.
-  if (batches.some((b) => !applied.has(b.manifest.batchId))) prestartParseWorkers(2);
+  // A batch's files go through PostgreSQL's CSV parser: a parse thread is needed only for a file it
+  // declines (a hand-edited correction, say). None is started ahead, since starting one (~0.5 s
+  // of CPU under tsx) on a machine of two cores slowed every batch that did not need it by a
+  // tenth; once one was needed, it is kept for the rest of the run.
+  keepParseWorkersIdle(60_000);
   await ensureRawKeyIndexes(pool, SOURCES);
   for (const batch of batches) {
     const { batchId, checksum, previous } = batch.manifest;
@@ -180,7 +181,7 @@ async function applyInTransaction(pool: Pool, batch: LandedBatch, runId: number,
   const specs = m.files.map((f) => sourceByName(f.source));
   let loads: FileLoadResult[] = [];
   if (specs.length > 0) {
-    loads = await ingestToBuild(pool, { runId, dataDir: batch.dir, log, sources: specs, schema: scratch, recordLoads: false, resolveDuplicates: false });
+    loads = await ingestToBuild(pool, { runId, dataDir: batch.dir, log, sources: specs, schema: scratch, recordLoads: false, resolveDuplicates: false, prestartWorkers: false });
   } else {
     await pool.query(`drop schema if exists ${ident(scratch)} cascade; create schema ${ident(scratch)}`);
   }

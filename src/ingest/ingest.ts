@@ -32,6 +32,11 @@ export interface IngestOptions {
    * two versions of the row, and the merge keeps the newest (src/feed/merge.ts).
    */
   resolveDuplicates?: boolean;
+  /**
+   * Start a parse thread while the schema is reset (default): the Kaggle reviews file always needs
+   * one. A feed batch, whose files the server's CSV parser takes, starts one only if a file needs it.
+   */
+  prestartWorkers?: boolean;
   /** `streaming` loads every file through the streaming validator (see loadFile); default: the server's CSV parser when it can. */
   csvPath?: CsvPath;
   onFileStart?: (spec: SourceSpec, bytes: number) => void;
@@ -60,7 +65,7 @@ export async function ingestToBuild(pool: Pool, opts: IngestOptions): Promise<Fi
   // A file the server's CSV parser cannot take parses on a worker thread (loadFile): start one while
   // the schema is being reset (the Kaggle reviews file always needs it; a second one starts if needed).
   if (opts.csvPath === 'streaming') prestartParseWorkers(Math.min(concurrency, sources.length));
-  else prestartParseWorkers(1);
+  else if (opts.prestartWorkers !== false) prestartParseWorkers(1);
   const target = opts.schema ?? RAW_BUILD_SCHEMA;
   const schema = ident(target);
   await pool.query(`drop schema if exists ${schema} cascade; create schema ${schema}; ${markStagedSql(target, false, opts.runId)}`);
