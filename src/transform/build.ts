@@ -59,7 +59,7 @@ export function constraintsDdl(model: Model, models: ReadonlyMap<string, Model>,
       `alter table ${table} add foreign key (${cols(fk.columns)}) references ${ident(schemaOf(target.layer))}.${ident(fk.model)} (${cols(fk.referencedColumns)}) deferrable initially immediate`,
     );
   }
-  for (const i of model.indexes) ddl.push(`create index on ${table} (${cols(i)})`);
+  for (const i of model.indexes) ddl.push(`create index on ${table} (${cols(i.columns)})${i.where ? ` where ${i.where}` : ''}`);
   return ddl;
 }
 

@@ -27,7 +27,8 @@ export interface Model {
   description?: string;
   primaryKey?: string[];
   unique: string[][];
-  indexes: string[][];
+  /** `@index: a, b` or `@index: a, b where <predicate>` (a partial index: the rows a query walks, such as the people with a revenue order). */
+  indexes: { columns: string[]; where?: string }[];
   references: ForeignKey[];
   /**
    * How a batch of the daily feed updates the model in place (src/transform/incremental.ts):
@@ -89,7 +90,11 @@ export function parseModel(file: string, layer: ModelLayer, sql: string): Model 
     switch (key) {
       case 'primary_key': model.primaryKey = list(value); break;
       case 'unique': model.unique.push(list(value)); break;
-      case 'index': model.indexes.push(list(value)); break;
+      case 'index': {
+        const [columns, where] = value.split(/\s+where\s+/i) as [string, string | undefined];
+        model.indexes.push({ columns: list(columns), ...(where ? { where } : {}) });
+        break;
+      }
       case 'description': model.description = value; break;
       case 'materialized':
         if (value !== 'table' && value !== 'view') throw new Error(`${file}: '@materialized: ${value}' must be 'table' or 'view'`);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { loadModels, parseModel, sortByDependencies } from '../../src/transform/models.ts';
-import { compileModel } from '../../src/transform/build.ts';
+import { compileModel, constraintsDdl } from '../../src/transform/build.ts';
 
 describe('SQL models', () => {
   test('directives and refs are read from the model file', () => {
@@ -17,10 +17,17 @@ describe('SQL models', () => {
     assert.deepEqual(m.primaryKey, ['order_item_key']);
     assert.deepEqual(m.unique, [['order_id', 'order_item_id']]);
     assert.deepEqual(m.references, [{ columns: ['customer_key'], model: 'customers_dim', referencedColumns: ['customer_key'] }]);
-    assert.deepEqual(m.indexes, [['purchase_date_key']]);
+    assert.deepEqual(m.indexes, [{ columns: ['purchase_date_key'] }]);
     assert.deepEqual(m.directives, [{ key: 'test', value: 'not_null(order_id)' }]);
     assert.deepEqual(m.refs, ['stg_order_items']);
     assert.deepEqual(m.sources, ['orders']);
+  });
+
+  test('@index with a where clause makes a partial index', () => {
+    const m = parseModel('x/people.sql', 'marts', '-- @index: gmv, customer_unique_id where revenue_orders > 0\nselect 1');
+    assert.deepEqual(m.indexes, [{ columns: ['gmv', 'customer_unique_id'], where: 'revenue_orders > 0' }]);
+    const ddl = constraintsDdl(m, new Map([[m.name, m]]), (layer) => layer);
+    assert.deepEqual(ddl, ['create index on "marts"."people" ("gmv", "customer_unique_id") where revenue_orders > 0']);
   });
 
   test('@materialized: view makes a view, which has no keys of its own and no table refs it', () => {

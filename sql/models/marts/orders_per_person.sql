@@ -1,4 +1,6 @@
 -- @primary_key: customer_unique_id
+-- @index: last_revenue_purchase_at, customer_unique_id where revenue_orders > 0
+-- @index: gmv, customer_unique_id where revenue_orders > 0
 -- @incremental: customer_unique_id
 -- @incremental_scope: select c.customer_unique_id from {{ ref('order_fulfillment_fact') }} o join {{ ref('customers_dim') }} c using (customer_key) where o.order_id in (select order_id from {{ touched('order_fulfillment_fact') }})
 -- @incremental_scope: select customer_unique_id from {{ ref('customers_dim') }} where customer_id in (select customer_id from {{ touched('customers_dim') }})

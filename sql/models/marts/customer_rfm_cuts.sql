@@ -1,0 +1,117 @@
+-- @primary_key: cut
+-- @description: Where customer_rfm's quintiles split: for each of the four cuts, the last person (in ranking order) of the recency and of the monetary quintile below it, over every person with a revenue order. ntile(5) gives the first n % 5 quintiles one person more than the others, so cut j is rank j * (n / 5) + least(j, n % 5). Read off the partial indexes of orders_per_person at that rank (a walk, not a sort of everyone), recomputed whole by the feed; a person's score is then 1 + the number of cuts ranked below them.
+-- @test: not_null(people, last_rank, recency_at, recency_person, monetary, monetary_person)
+-- @test: range(cut between 1 and 4)
+
+with orders_per_person as not materialized (
+
+    select * from {{ ref('orders_per_person') }}
+
+),
+
+-- everyone customer_rfm scores: the predicate of the two partial indexes walked below
+people as not materialized (
+
+    select
+        customer_unique_id,
+        last_revenue_purchase_at as last_purchase_at,
+        gmv as monetary
+    from orders_per_person
+    where revenue_orders > 0
+
+),
+
+counted as (
+
+    select count(*) as people
+    from people
+
+),
+
+-- the last rank (1-based) of quintiles 1 to 4, as ntile(5) deals them
+cut_ranks as (
+
+    select
+        cut,
+        counted.people,
+        cut * (counted.people / 5) + least(cut, counted.people % 5) as last_rank
+    from counted
+    cross join generate_series(1, 4) as cut
+    where counted.people > 0
+
+),
+
+-- the person at that rank in each ranking (ties broken by the person id, as customer_rfm ranks),
+-- walked from the nearer end of the index
+cuts as (
+
+    select
+        cut_ranks.*,
+        recency.last_purchase_at as recency_at,
+        recency.customer_unique_id as recency_person,
+        monetary.monetary,
+        monetary.customer_unique_id as monetary_person
+    from cut_ranks
+    cross join lateral (
+        (
+            select people.last_purchase_at, people.customer_unique_id
+            from people
+            where cut_ranks.last_rank <= cut_ranks.people / 2
+            order by people.last_purchase_at, people.customer_unique_id
+            offset cut_ranks.last_rank - 1
+            limit 1
+        )
+        union all
+        (
+            select people.last_purchase_at, people.customer_unique_id
+            from people
+            where cut_ranks.last_rank > cut_ranks.people / 2
+            order by people.last_purchase_at desc, people.customer_unique_id desc
+            offset cut_ranks.people - cut_ranks.last_rank
+            limit 1
+        )
+    ) as recency
+    cross join lateral (
+        (
+            select people.monetary, people.customer_unique_id
+            from people
+            where cut_ranks.last_rank <= cut_ranks.people / 2
+            order by people.monetary, people.customer_unique_id
+            offset cut_ranks.last_rank - 1
+            limit 1
+        )
+        union all
+        (
+            select people.monetary, people.customer_unique_id
+            from people
+            where cut_ranks.last_rank > cut_ranks.people / 2
+            order by people.monetary desc, people.customer_unique_id desc
+            offset cut_ranks.people - cut_ranks.last_rank
+            limit 1
+        )
+    ) as monetary
+
+),
+
+final as (
+
+    select
+        -- the cut, between quintile `cut` and the next
+        cut::int as cut,
+
+        -- where it falls: people ranked, and the last rank of the quintile below
+        people::int as people,
+        last_rank::int as last_rank,
+
+        -- the last person of that quintile in each ranking
+        recency_at,
+        recency_person,
+        monetary,
+        monetary_person
+
+    from cuts
+
+)
+
+select * from final
+order by cut
