@@ -225,7 +225,13 @@ async function applyInTransaction(pool: Pool, batch: LandedBatch, runId: number,
     const targets = new Set([...changedSources, ...changes.filter((c) => c.touched > 0).map((c) => c.model)]);
     gateOutcome = targets.size === 0
       ? { passed: true, results: [], failedErrors: [], logicalDate: '', durationMs: 0 }
-      : await runQualityGate(pool, { runId, staged: false, client, incremental: true, targets, touched: touchedKeys(models, changedSources, changes), log: log.child({ step: 'check' }) });
+      : await runQualityGate(pool, {
+        runId, staged: false, client, incremental: true, targets, touched: touchedKeys(models, changedSources, changes), log: log.child({ step: 'check' }),
+        // the batch's own day is the run's logical date, as Airflow's is of a daily run: freshness
+        // then says whether the feed still brings new orders (the newest purchase of raw, the
+        // default, is fresh by definition, and costs a scan of every order)
+        ...(m.periodStart ? { logicalDate: m.periodStart.slice(0, 10), logicalDateSource: 'batch' as const } : {}),
+      });
     throwIfInterrupted(); // last moment to stop: nothing of the batch is committed yet
     if (!gateOutcome.passed) throw new BatchRefusedError(m.batchId, `refused by the quality gate, nothing applied: ${gateOutcome.failedErrors.join('; ')}`);
     const t4 = performance.now();

@@ -28,6 +28,8 @@ export interface GateOptions {
   log: Logger;
   /** YYYY-MM-DD; default: the newest purchase date of the raw orders. */
   logicalDate?: string;
+  /** Where logicalDate comes from (default 'configured'): a feed batch passes its own day. */
+  logicalDateSource?: 'configured' | 'batch';
   /** Check queries run at the same time (each on its own pooled connection). */
   concurrency?: number;
   /**
@@ -143,7 +145,7 @@ export async function runQualityGate(poolOrNull: Pool, opts: GateOptions): Promi
   const env: CheckEnv = {
     table,
     logicalDate,
-    logicalDateSource: opts.logicalDate ? 'configured' : 'newest purchase',
+    logicalDateSource: opts.logicalDate ? (opts.logicalDateSource ?? 'configured') : 'newest purchase',
     loadRunId,
     validatedLoad: loadRunId !== null && loadRunId === opts.runId,
     touched: opts.touched ? (rel) => opts.touched!.get(rel.name) : undefined,

@@ -40,9 +40,9 @@ export interface TouchedKeys {
 export interface CheckEnv {
   /** Qualified table of a relation: a model (`ref`) or a source's raw table. */
   table(rel: { type: 'ref' | 'source' | 'auto'; name: string }): string;
-  /** The run's logical date (YYYY-MM-DD): OLIST_LOGICAL_DATE or the newest purchase date. */
+  /** The run's logical date (YYYY-MM-DD): OLIST_LOGICAL_DATE, a feed batch's day, or the newest purchase date. */
   logicalDate: string;
-  logicalDateSource: 'configured' | 'newest purchase';
+  logicalDateSource: 'configured' | 'batch' | 'newest purchase';
   /** The run whose file loads produced the raw layer being checked (null: none recorded). */
   loadRunId: number | null;
   /**
