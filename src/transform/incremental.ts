@@ -25,12 +25,14 @@
  * at commit (they are deferrable), so a dimension row can be replaced before its facts are.
  */
 import { ident, type Client } from '../db/connection.ts';
-import { tableStatistics } from '../db/statistics.ts';
+import { analyzeTemporary, tableStatistics } from '../db/statistics.ts';
 import { RAW_SCHEMA } from '../ingest/ingest.ts';
 import { compileModel } from './build.ts';
 import { replaceRefs, type Model } from './models.ts';
 
 const publishedSchema = (layer: string): string => layer;
+/** Up to this many touched keys, a model's touched table is analyzed (applyModels). */
+const FEW_KEYS = 300;
 export const changedTable = (source: string): string => `pg_temp.${ident(`changed_${source}`)}`;
 export const touchedTable = (model: string): string => `pg_temp.${ident(`touched_${model}`)}`;
 /** The rows a partitioned model's update deleted and inserted in this batch, kept when an additive model reads it. */
@@ -152,6 +154,10 @@ export async function applyModels(client: Client, models: readonly Model[], chan
     if (await statistics.refreshIfStale(publishedSchema(m.layer), m.name, change.deleted + change.inserted)) change.analyzed = true;
     change.ms = Math.round(performance.now() - started);
     if (change.touched > 0) dirty.add(m.name);
+    // The scopes downstream and the gate join this table of keys to whole models: planned from its
+    // page count, a few keys look like a thousand and the join hashes a fact whole instead of
+    // looking the keys up (src/db/statistics.ts). A large set is planned about right without it.
+    if (change.touched > 0 && change.touched <= FEW_KEYS) await analyzeTemporary(client, [touchedTable(m.name)]);
     changes.push(change);
   }
   return changes;
