@@ -152,12 +152,12 @@ export async function applyModels(client: Client, models: readonly Model[], chan
       : m.incrementalAdditive ? await applyAdditive(client, m, byName) : await applyWhole(client, m, byName);
     // the models after this one, and the gate, plan with its new size (src/db/statistics.ts)
     if (await statistics.refreshIfStale(publishedSchema(m.layer), m.name, change.deleted + change.inserted)) change.analyzed = true;
-    change.ms = Math.round(performance.now() - started);
-    if (change.touched > 0) dirty.add(m.name);
     // The scopes downstream and the gate join this table of keys to whole models: planned from its
     // page count, a few keys look like a thousand and the join hashes a fact whole instead of
     // looking the keys up (src/db/statistics.ts). A large set is planned about right without it.
     if (change.touched > 0 && change.touched <= FEW_KEYS) await analyzeTemporary(client, [touchedTable(m.name)]);
+    change.ms = Math.round(performance.now() - started);
+    if (change.touched > 0) dirty.add(m.name);
     changes.push(change);
   }
   return changes;
