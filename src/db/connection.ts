@@ -40,11 +40,15 @@ export function redacted(url: string): string {
  *   commits (never corrupt them); the job is idempotent and a rerun redoes them.
  * - `jit=off`: the models and checks are many medium-sized queries; compiling each one costs more
  *   than it saves.
+ * - `DateStyle=ISO`: timestamps written as text read `2017-10-02 10:56:33`, whatever the server's
+ *   default; the ingest's cheap timestamp test compares with that form (src/ingest/columnRules.ts),
+ *   and node-postgres parses it.
  * Sent in the start-up packet (libpq `options`): no round trip.
  */
 export const JOB_SESSION_SETTINGS: Readonly<Record<string, string>> = {
   synchronous_commit: 'off',
   jit: 'off',
+  DateStyle: 'ISO',
 };
 
 /**

@@ -76,10 +76,15 @@ export const TYPE_RULES: Record<ColumnType, TypeRule | undefined> = {
     pattern: '^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01]) ([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]$',
     reason: 'not a timestamp YYYY-MM-DD HH:MM:SS',
     also: dayExists,
-    // The value read as a timestamp and written back in the pattern's form is the value itself only
-    // if it was in that form and a real date and time; a text timestamp input refuses (an impossible
-    // date, year 0) fails the cast. Half the pattern's cost in PostgreSQL.
-    castGuardSql: (v) => `length(${v}) = 19 and to_char(${v}::timestamp, 'YYYY-MM-DD HH24:MI:SS') = ${v}`,
+    // The value read as a timestamp and written back as text is the value itself only if it was
+    // in the pattern's form and a real date and time (24:00:00 and a 60th second come back as the
+    // next day or minute, a 'T' or a zone as another text); a text timestamp input refuses (an
+    // impossible date, year 0) fails the cast. Written back with the ISO date style, which the
+    // job's sessions set (JOB_SESSION_SETTINGS); with another one no value would pass and the rows
+    // would not add up, which sends the file to the streaming path, never a wrong row. A third of
+    // to_char's cost, a quarter of the pattern's. The CASE keeps the cast after the length test
+    // whatever order PostgreSQL gives the conditions of a WHERE.
+    castGuardSql: (v) => `case when length(${v}) = 19 then ${v}::timestamp::text = ${v} else false end`,
   },
   // Any text. (A NUL character, which PostgreSQL text cannot hold, is refused by the streaming
   // validator; it never reaches the server-side validation, whose COPY refuses the file.)

@@ -11,7 +11,7 @@ import { cascadeQuarantine } from './cascade.ts';
 import { quarantineDuplicateKeys } from './duplicates.ts';
 import { loadFile, type CsvPath, type FileLoadResult, type RejectedRow } from './loadFile.ts';
 import { prestartParseWorkers } from './parseWorkers.ts';
-import { rawTableDdl, versionsTableSql } from './rawTable.ts';
+import { createVersionsTable, RAW_ANALYZE_TARGET_SQL, rawTableDdl } from './rawTable.ts';
 
 export const RAW_SCHEMA = 'raw';
 export const RAW_BUILD_SCHEMA = 'raw_build';
@@ -115,7 +115,7 @@ export async function ingestToBuild(pool: Pool, opts: IngestOptions): Promise<Fi
   }
   // The history of the versioned sources starts as the file (each row valid since the beginning).
   await phase('version histories created', async () => {
-    for (const spec of sources) for (const sql of versionsTableSql(spec, target)) await pool.query(sql);
+    for (const spec of sources) await createVersionsTable(pool, spec, target);
   });
   // Only now may transform, check --staged and publish use the staged raw layer.
   await markStaged(pool, target, true, opts.runId);
@@ -146,6 +146,7 @@ async function loadOne(pool: Pool, spec: SourceSpec, opts: IngestOptions): Promi
       },
       onProgress: (b) => opts.onProgress?.(spec, b),
     });
+    await client.query(RAW_ANALYZE_TARGET_SQL);
     await client.query(`analyze ${ident(schema)}.${ident(spec.name)}`);
     await client.query('commit');
     if (opts.recordLoads !== false) await recordFileLoad(pool, opts.runId, result);
@@ -153,6 +154,7 @@ async function loadOne(pool: Pool, spec: SourceSpec, opts: IngestOptions): Promi
       {
         rows_read: result.rowsRead, rows_loaded: result.rowsLoaded, rows_rejected: result.rowsRejected, ms: result.durationMs,
         csv_path: result.csvPath, ...(result.streamingBecause ? { streaming_because: result.streamingBecause } : {}),
+        ...(result.exactChecksBecause ? { exact_checks_because: result.exactChecksBecause } : {}),
       },
       'file loaded',
     );

@@ -26,6 +26,11 @@ export interface FileLoadResult {
   /** Which way the file went in, and why not the server's way when it did not. */
   csvPath: CsvPath;
   streamingBecause?: string;
+  /**
+   * The cheap tests of the valid rows let through a value a cast refused (the error), so the file
+   * was read a second time with the exact checks: right, but slower; a clean file never does.
+   */
+  exactChecksBecause?: string;
 }
 
 /**
@@ -86,12 +91,14 @@ export async function loadFile(
       read = 0;
     };
     let server = await loadWithServerCsv(client, spec, filePath, schema, opts.runId, progress);
+    let exactChecksBecause: string | undefined;
     if ('declined' in server && server.retryExact) {
       // A cast refused what the cheap guards let through: the exact checks quarantine it.
+      exactChecksBecause = server.declined;
       await restart(server.declined);
       server = await loadWithServerCsv(client, spec, filePath, schema, opts.runId, progress, true);
     }
-    if (!('declined' in server)) return result(spec, stat.size, server, started, 'server');
+    if (!('declined' in server)) return { ...result(spec, stat.size, server, started, 'server'), ...(exactChecksBecause ? { exactChecksBecause } : {}) };
     streamingBecause = server.declined;
     await restart(server.declined);
   }

@@ -43,6 +43,32 @@ export function columnReasonSql(col: ColumnSpec, v: string, checks: 'all' | 'no 
   return `case when ${v} = '' then ${col.nullable ? 'null' : lit(MISSING_REASON)} ${whens.join(' ')} end`;
 }
 
+/**
+ * SQL boolean that is true when the column's text `v` (NULL for an unquoted empty field) is valid,
+ * by the same rules as columnReasonSql but without naming the reason nor checking the range: what
+ * the statement keeping a file's valid rows filters on (serverValidation). Cheaper than testing the
+ * reason for NULL (a third less for the geolocation file): no CASE giving text for every column,
+ * no coalesce evaluated in every branch. PostgreSQL may evaluate the conjuncts of a WHERE in any
+ * order, so a test that casts (a date that exists) sits in a CASE after the pattern it needs.
+ */
+export function columnValidSql(col: ColumnSpec, v: string, checks: 'no range' | 'guarded'): string | undefined {
+  const rule = TYPE_RULES[col.type];
+  const tests: string[] = [];
+  if (col.values) tests.push(`${v} in (${col.values.map(lit).join(', ')})`);
+  if (rule) {
+    const guarded = checks === 'guarded' && rule.castGuardSql;
+    const ok = [
+      rule.length !== undefined ? `length(${v}) = ${rule.length}` : undefined,
+      guarded ? rule.castGuardSql!(v) : undefined,
+      rule.pattern && !guarded ? `${v} ~ ${lit(rule.pattern)}` : undefined,
+      rule.oneOf ? `${v} in (${rule.oneOf.map(lit).join(', ')})` : undefined,
+    ].filter(Boolean).join(' and ');
+    tests.push(rule.also && !guarded ? `case when ${ok} then ${rule.also.sql(v)} else false end` : `(${ok})`);
+  }
+  if (tests.length === 0) return col.nullable ? undefined : `${v} <> ''`;
+  return col.nullable ? `(${v} is null or ${v} = '' or (${tests.join(' and ')}))` : `${v} <> '' and ${tests.join(' and ')}`;
+}
+
 /** The range of a numeric column over its value as a double `n` (JavaScript's Number in validate.ts). */
 function rangeSql(col: ColumnSpec, n: string): string | undefined {
   if (!TYPE_RULES[col.type]?.numeric || !col.range) return undefined;
@@ -82,7 +108,10 @@ export function serverValidation(
 ): ServerValidation {
   const fields = Array.from({ length: width }, (_, i) => `coalesce(t.${fieldColumn(i)}, '')`);
   const valueOf = (i: number) => (fieldIndex[i]! < 0 ? `''` : fields[fieldIndex[i]!]!);
-  const reasons = spec.columns.map((c, i) => columnReasonSql(c, valueOf(i)));
+  // An optional column the file lacks is NULL in every row, and valid: no test at all (a test on
+  // the constant '' would be folded when the statement is planned, casts included, and fail it).
+  const absent = (i: number) => fieldIndex[i]! < 0 && spec.columns[i]!.nullable === true;
+  const reasons = spec.columns.map((c, i) => (absent(i) ? undefined : columnReasonSql(c, valueOf(i))));
   const checked = reasons.map((r, i) => ({ r, i })).filter((x): x is { r: string; i: number } => x.r !== undefined);
   const valid = checked.length ? checked.map((x) => `${x.r} is null`).join(' and ') : 'true';
 
@@ -92,11 +121,14 @@ export function serverValidation(
     : 't.ord + 1';
   const source = `(select t.*, ${line} as ${LINE_COLUMN} from ${textTable} t) t`;
 
+  // The text of a field as it was read (NULL: unquoted empty), and as its value: a required one
+  // passed the checks, so it is not empty; an optional one is NULL when empty.
+  const textOf = (i: number) => (fieldIndex[i]! < 0 ? `''` : `t.${fieldColumn(fieldIndex[i]!)}`);
   // Valid rows: every check but the ranges on the text, then the casts (once), then the ranges on
   // the cast values (NULL, an empty optional value, passes). The fence (offset 0) keeps the planner
   // from moving the casts before the checks or computing them twice.
   const typed = spec.columns.map((c, i) => {
-    const v = `nullif(${valueOf(i)}, '')`;
+    const v = absent(i) ? 'null::text' : c.nullable ? `nullif(${textOf(i)}, '')` : textOf(i);
     return `${SQL_TYPES[c.type] === 'text' ? v : `${v}::${SQL_TYPES[c.type]}`} as ${ident(c.name)}`;
   });
   const ranges = spec.columns.map((c) => rangeSql(c, `s.${ident(c.name)}::float8`)).filter((r): r is string => r !== undefined);
@@ -104,10 +136,10 @@ export function serverValidation(
   // In file order: a parallel plan would otherwise interleave the workers' rows, and a rerun must
   // give the same table, row for row.
   const select = (checks: 'no range' | 'guarded') => {
-    const early = spec.columns.map((c, i) => columnReasonSql(c, valueOf(i), checks)).filter((r): r is string => r !== undefined);
+    const early = spec.columns.map((c, i) => (absent(i) ? undefined : columnValidSql(c, textOf(i), checks))).filter((r): r is string => r !== undefined);
     return `select ${columns} from (
       select ${typed.join(', ')}, t.${LINE_COLUMN} from ${source}
-       where ${early.length ? early.map((r) => `${r} is null`).join(' and ') : 'true'} offset 0
+       where ${early.length ? early.join(' and ') : 'true'} offset 0
     ) s${ranges.length ? ` where ${ranges.map((r) => `coalesce(${r}, true)`).join(' and ')}` : ''}
     order by ${LINE_COLUMN}`;
   };

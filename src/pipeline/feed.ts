@@ -9,7 +9,7 @@ import type { Manifest } from '../feed/manifest.ts';
 import { simulateFeed, type SimulateOptions, type SimulateResult } from '../feed/simulate.ts';
 import { ident } from '../db/connection.ts';
 import { RAW_BUILD_SCHEMA, RAW_SCHEMA } from '../ingest/ingest.ts';
-import { rawTableDdl, versionsTableSql } from '../ingest/rawTable.ts';
+import { createVersionsTable, rawTableDdl } from '../ingest/rawTable.ts';
 import { SOURCES, versionsOf, versionsTableName } from '../sources/index.ts';
 import { buildModels, buildSchema } from '../transform/build.ts';
 import { loadModels, MODEL_LAYERS, type Model } from '../transform/models.ts';
@@ -37,7 +37,7 @@ export async function bootstrapWarehouse(ctx: Context, runId: number, models: re
   for (const spec of SOURCES.filter(versionsOf)) {
     const [current, history] = [`${RAW_SCHEMA}.${spec.name}`, `${RAW_SCHEMA}.${versionsTableName(spec)}`];
     if ((await missingTables(ctx, [current])).length === 0 && (await missingTables(ctx, [history])).length === 1) {
-      for (const sql of versionsTableSql(spec, RAW_SCHEMA)) await ctx.db.pool.query(sql);
+      await createVersionsTable(ctx.db.pool, spec, RAW_SCHEMA);
     }
   }
   const rawTables = SOURCES.flatMap((s) => [`${RAW_SCHEMA}.${s.name}`, ...(versionsOf(s) ? [`${RAW_SCHEMA}.${versionsTableName(s)}`] : [])]);
@@ -51,7 +51,7 @@ export async function bootstrapWarehouse(ctx: Context, runId: number, models: re
     await pool.query(`drop schema if exists ${RAW_BUILD_SCHEMA} cascade; create schema ${RAW_BUILD_SCHEMA}`);
     for (const spec of SOURCES) {
       await pool.query(rawTableDdl(spec, RAW_BUILD_SCHEMA));
-      for (const sql of versionsTableSql(spec, RAW_BUILD_SCHEMA)) await pool.query(sql);
+      await createVersionsTable(pool, spec, RAW_BUILD_SCHEMA);
     }
     sourceSchema = RAW_BUILD_SCHEMA;
     layers.unshift({ published: RAW_SCHEMA, build: RAW_BUILD_SCHEMA });
