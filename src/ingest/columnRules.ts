@@ -60,8 +60,22 @@ export const TYPE_RULES: Record<ColumnType, TypeRule | undefined> = {
   id: { pattern: '^[0-9a-f]+$', length: 32, reason: 'not a 32-character lowercase hex id' },
   zip_prefix: { pattern: '^[0-9]+$', length: 5, reason: 'not a 5-digit zip code prefix' },
   state: { oneOf: BRAZIL_STATES, reason: 'not a Brazilian state code' },
-  integer: { pattern: '^-?[0-9]{1,15}$', reason: 'not an integer', numeric: true },
-  money: { pattern: '^-?[0-9]{1,10}([.][0-9]{1,2})?$', reason: 'not an amount with at most 2 decimals', numeric: true },
+  integer: {
+    pattern: '^-?[0-9]{1,15}$',
+    reason: 'not an integer',
+    numeric: true,
+    // The pattern without its bound on the digits, which PostgreSQL's regex engine pays for with a
+    // state per repetition (half the cost): the longer numbers it lets through overflow the cast.
+    castGuardSql: (v) => `${v} ~ '^-?[0-9]+$'`,
+  },
+  money: {
+    pattern: '^-?[0-9]{1,10}([.][0-9]{1,2})?$',
+    reason: 'not an amount with at most 2 decimals',
+    numeric: true,
+    // The same without the bound on the whole digits (the cast to numeric(12,2) refuses more than
+    // ten); the decimals keep theirs, since the cast would round a third one away, not refuse it.
+    castGuardSql: (v) => `${v} ~ '^-?[0-9]+([.][0-9][0-9]?)?$'`,
+  },
   double: {
     pattern: '^-?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][-+]?[0-9]+)?$',
     reason: 'not a number',
