@@ -1,6 +1,6 @@
 import { ident } from '../db/connection.ts';
 import type { ColumnSpec, SourceSpec } from '../sources/index.ts';
-import { MISSING_REASON, rangeReason, TYPE_RULES, valuesReason } from './columnRules.ts';
+import { MISSING_REASON, rangeReason, TYPE_RULES, valuesReason, type TypeRule } from './columnRules.ts';
 import { LINE_COLUMN, SQL_TYPES } from './rawTable.ts';
 
 /**
@@ -17,27 +17,33 @@ const float = (n: number): string => `${n}::float8`;
 export const fieldColumn = (i: number): string => `c${i + 1}`;
 
 /**
+ * The type rule's test of a text `v` (the length, the guard or the pattern, the values it may
+ * take), as one conjunction; `guarded`: the rule's cheaper cast guard in place of its pattern.
+ */
+function typeTestSql(rule: TypeRule, v: string, guarded: boolean): string {
+  return [
+    rule.length !== undefined ? `length(${v}) = ${rule.length}` : undefined,
+    guarded ? rule.castGuardSql!(v) : undefined,
+    rule.pattern && !guarded ? `${v} ~ ${lit(rule.pattern)}` : undefined,
+    rule.oneOf ? `${v} in (${rule.oneOf.map(lit).join(', ')})` : undefined,
+  ].filter(Boolean).join(' and ');
+}
+
+/**
  * SQL expression that is NULL when the column's text `v` (never NULL: '' when empty) is valid,
  * else the reason, with the checks in the streaming validator's order: missing, enumeration, type,
  * range. A CASE, so each check runs only when the earlier ones passed (a cast never sees text that
  * does not match its pattern).
  */
-export function columnReasonSql(col: ColumnSpec, v: string, checks: 'all' | 'no range' | 'guarded' = 'all'): string | undefined {
+export function columnReasonSql(col: ColumnSpec, v: string): string | undefined {
   const rule = TYPE_RULES[col.type];
   const whens: string[] = [];
   if (col.values) whens.push(`when ${v} not in (${col.values.map(lit).join(', ')}) then ${lit(valuesReason(col.values))}`);
   if (rule) {
-    const guarded = checks === 'guarded' && rule.castGuardSql;
-    const ok = [
-      rule.length !== undefined ? `length(${v}) = ${rule.length}` : undefined,
-      guarded ? rule.castGuardSql!(v) : undefined,
-      rule.pattern && !guarded ? `${v} ~ ${lit(rule.pattern)}` : undefined,
-      rule.oneOf ? `${v} in (${rule.oneOf.map(lit).join(', ')})` : undefined,
-    ].filter(Boolean);
-    whens.push(`when not (${ok.join(' and ')}) then ${lit(rule.reason)}`);
-    if (rule.also && !guarded) whens.push(`when not ${rule.also.sql(v)} then ${lit(rule.reason)}`);
+    whens.push(`when not (${typeTestSql(rule, v, false)}) then ${lit(rule.reason)}`);
+    if (rule.also) whens.push(`when not ${rule.also.sql(v)} then ${lit(rule.reason)}`);
     const range = rangeSql(col, `${v}::float8`);
-    if (range && checks === 'all') whens.push(`when not ${range} then ${lit(rangeReason(col))}`);
+    if (range) whens.push(`when not ${range} then ${lit(rangeReason(col))}`);
   }
   if (whens.length === 0 && col.nullable) return undefined; // any text, or nothing: always valid
   return `case when ${v} = '' then ${col.nullable ? 'null' : lit(MISSING_REASON)} ${whens.join(' ')} end`;
@@ -56,13 +62,8 @@ export function columnValidSql(col: ColumnSpec, v: string, checks: 'no range' | 
   const tests: string[] = [];
   if (col.values) tests.push(`${v} in (${col.values.map(lit).join(', ')})`);
   if (rule) {
-    const guarded = checks === 'guarded' && rule.castGuardSql;
-    const ok = [
-      rule.length !== undefined ? `length(${v}) = ${rule.length}` : undefined,
-      guarded ? rule.castGuardSql!(v) : undefined,
-      rule.pattern && !guarded ? `${v} ~ ${lit(rule.pattern)}` : undefined,
-      rule.oneOf ? `${v} in (${rule.oneOf.map(lit).join(', ')})` : undefined,
-    ].filter(Boolean).join(' and ');
+    const guarded = checks === 'guarded' && rule.castGuardSql !== undefined;
+    const ok = typeTestSql(rule, v, guarded);
     tests.push(rule.also && !guarded ? `case when ${ok} then ${rule.also.sql(v)} else false end` : `(${ok})`);
   }
   if (tests.length === 0) return col.nullable ? undefined : `${v} <> ''`;
