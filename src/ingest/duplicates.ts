@@ -20,13 +20,25 @@ const LINES_SHOWN = 10;
  * Row accounting in audit.file_loads is updated, so read = loaded + rejected still holds.
  * Returns the number of rows moved per source.
  */
-export async function quarantineDuplicateKeys(pool: Pool, runId: number, sources: readonly SourceSpec[], schema: string): Promise<Map<string, number>> {
+export async function quarantineDuplicateKeys(pool: Pool, runId: number, sources: readonly SourceSpec[], schema: string, concurrency = 2): Promise<Map<string, number>> {
   const moved = new Map<string, number>();
-  for (const spec of sources) {
-    if (!spec.primaryKeyUniqueInSource || spec.primaryKey.length === 0) continue;
-    const n = await moveDuplicates(pool, runId, schema, spec);
-    if (n > 0) moved.set(spec.name, n);
-  }
+  // Files are independent here (each its own table and file_loads row), so they go a few at a time,
+  // as their loads did: a group by every key of eight files was 0.7 s of the ingest on one connection.
+  const queue = sources.filter((spec) => spec.primaryKeyUniqueInSource && spec.primaryKey.length > 0);
+  let failed = false;
+  const worker = async () => {
+    // after a failure nobody takes the next file, and the caller hears of it once all have stopped
+    for (let spec = queue.shift(); spec && !failed; spec = queue.shift()) {
+      const n = await moveDuplicates(pool, runId, schema, spec).catch((err: unknown) => {
+        failed = true;
+        throw err;
+      });
+      if (n > 0) moved.set(spec.name, n);
+    }
+  };
+  const settled = await Promise.allSettled(Array.from({ length: Math.max(1, concurrency) }, worker));
+  const firstError = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (firstError) throw firstError.reason;
   return moved;
 }
 

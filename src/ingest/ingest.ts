@@ -104,7 +104,7 @@ export async function ingestToBuild(pool: Pool, opts: IngestOptions): Promise<Fi
   };
   const duplicates = opts.resolveDuplicates === false
     ? new Map<string, number>()
-    : await phase('duplicate keys quarantined', () => quarantineDuplicateKeys(pool, opts.runId, sources, target));
+    : await phase('duplicate keys quarantined', () => quarantineDuplicateKeys(pool, opts.runId, sources, target, concurrency));
   const orphans = await phase('orphans quarantined', () => cascadeQuarantine(pool, opts.runId, sources, target));
   for (const moved of [duplicates, orphans]) {
     for (const r of results) {
