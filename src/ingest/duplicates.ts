@@ -2,6 +2,7 @@ import { ident, inTransaction, type Pool } from '../db/connection.ts';
 import type { SourceSpec } from '../sources/index.ts';
 import { LINE_COLUMN } from './rawTable.ts';
 import { movedToQuarantine } from './cascade.ts';
+import { fewAtATime } from './fewAtATime.ts';
 
 /** Line numbers listed in a conflicting duplicate's reason (the rest are counted). */
 const LINES_SHOWN = 10;
@@ -24,21 +25,11 @@ export async function quarantineDuplicateKeys(pool: Pool, runId: number, sources
   const moved = new Map<string, number>();
   // Files are independent here (each its own table and file_loads row), so they go a few at a time,
   // as their loads did: a group by every key of eight files was 0.7 s of the ingest on one connection.
-  const queue = sources.filter((spec) => spec.primaryKeyUniqueInSource && spec.primaryKey.length > 0);
-  let failed = false;
-  const worker = async () => {
-    // after a failure nobody takes the next file, and the caller hears of it once all have stopped
-    for (let spec = queue.shift(); spec && !failed; spec = queue.shift()) {
-      const n = await moveDuplicates(pool, runId, schema, spec).catch((err: unknown) => {
-        failed = true;
-        throw err;
-      });
-      if (n > 0) moved.set(spec.name, n);
-    }
-  };
-  const settled = await Promise.allSettled(Array.from({ length: Math.max(1, concurrency) }, worker));
-  const firstError = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (firstError) throw firstError.reason;
+  const keyed = sources.filter((spec) => spec.primaryKeyUniqueInSource && spec.primaryKey.length > 0);
+  await fewAtATime(keyed, concurrency, async (spec) => {
+    const n = await moveDuplicates(pool, runId, schema, spec);
+    if (n > 0) moved.set(spec.name, n);
+  });
   return moved;
 }
 

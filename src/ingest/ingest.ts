@@ -9,6 +9,7 @@ import { SOURCES, type SourceSpec } from '../sources/index.ts';
 import { SourceFileError } from './errors.ts';
 import { cascadeQuarantine } from './cascade.ts';
 import { quarantineDuplicateKeys } from './duplicates.ts';
+import { fewAtATime } from './fewAtATime.ts';
 import { loadFile, type CsvPath, type FileLoadResult, type RejectedRow } from './loadFile.ts';
 import { prestartParseWorkers } from './parseWorkers.ts';
 import { createVersionsTable, RAW_ANALYZE_TARGET_SQL, rawTableDdl } from './rawTable.ts';
@@ -69,29 +70,16 @@ export async function ingestToBuild(pool: Pool, opts: IngestOptions): Promise<Fi
   const target = opts.schema ?? RAW_BUILD_SCHEMA;
   const schema = ident(target);
   await pool.query(`drop schema if exists ${schema} cascade; create schema ${schema}; ${markStagedSql(target, false, opts.runId)}`);
-  const queue = [...sources];
   const results: FileLoadResult[] = [];
-  let failed = false;
-  const worker = async (): Promise<void> => {
-    // After a failure the other workers stop taking files, so nothing still writes when we return.
-    for (let spec = queue.shift(); spec && !failed; spec = queue.shift()) {
-      try {
-        const result = await loadOne(pool, spec, opts);
-        results.push(result);
-        opts.onFileDone?.(result);
-      } catch (err) {
-        failed = true;
-        throw err;
-      }
-    }
-  };
-  const settled = await Promise.allSettled(Array.from({ length: concurrency }, worker));
-  const firstError = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-  if (firstError) {
+  await fewAtATime(sources, concurrency, async (spec) => {
+    const result = await loadOne(pool, spec, opts);
+    results.push(result);
+    opts.onFileDone?.(result);
+  }).catch(async (err: unknown) => {
     // A partly loaded raw layer must not stay staged for a later transform/publish.
     await pool.query(`drop schema if exists ${schema} cascade`).catch(() => undefined);
-    throw firstError.reason;
-  }
+    throw err;
+  });
   throwIfInterrupted();
   // Duplicate keys where the key must be unique: exact copies kept once, conflicting ones all
   // quarantined. Then rows whose parent row was quarantined cannot load either: quarantine them
