@@ -22,7 +22,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError, type Config } from '../config.ts';
 import type { Logger } from '../log.ts';
-import type { Pool } from './connection.ts';
+import { literal, type Pool } from './connection.ts';
 import { embeddedUrl } from './embedded.ts';
 
 /** The group role holding the read privileges (cluster-wide, like every PostgreSQL role). */
@@ -76,15 +76,15 @@ export async function analystUrl(config: Config): Promise<string> {
  * plan on them and race with a concurrent job's grants.
  */
 export function grantReadSql(schema: string): string {
-  const literal = `'${schema.replaceAll("'", "''")}'`;
+  const schemaLiteral = literal(schema);
   return `do $grant$ declare rel regclass; begin
-    if exists (select from pg_roles where rolname = '${READER_ROLE}') and exists (select from pg_namespace where nspname = ${literal}) then
-      if not has_schema_privilege('${READER_ROLE}', ${literal}, 'USAGE') then
-        execute format('grant usage on schema %I to ${READER_ROLE}', ${literal});
+    if exists (select from pg_roles where rolname = '${READER_ROLE}') and exists (select from pg_namespace where nspname = ${schemaLiteral}) then
+      if not has_schema_privilege('${READER_ROLE}', ${schemaLiteral}, 'USAGE') then
+        execute format('grant usage on schema %I to ${READER_ROLE}', ${schemaLiteral});
       end if;
       for rel in
         select c.oid::regclass from pg_class c join pg_namespace n on n.oid = c.relnamespace
-         where n.nspname = ${literal} and c.relkind in ('r', 'p', 'v', 'm') and not has_table_privilege('${READER_ROLE}', c.oid, 'SELECT')
+         where n.nspname = ${schemaLiteral} and c.relkind in ('r', 'p', 'v', 'm') and not has_table_privilege('${READER_ROLE}', c.oid, 'SELECT')
       loop
         execute format('grant select on %s to ${READER_ROLE}', rel);
       end loop;

@@ -202,3 +202,8 @@ export async function inTransaction<T>(pool: Pool, fn: (client: Client) => Promi
 export function ident(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }
+
+/** Quotes an SQL string literal (standard_conforming_strings, the default since PostgreSQL 9.1). */
+export function literal(s: string): string {
+  return `'${s.replaceAll("'", "''")}'`;
+}

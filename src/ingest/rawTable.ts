@@ -1,4 +1,4 @@
-import { BUILD_SESSION_SETTINGS, ident, inTransaction, type Pool } from '../db/connection.ts';
+import { BUILD_SESSION_SETTINGS, ident, inTransaction, literal, type Pool } from '../db/connection.ts';
 import { versionsOf, versionsTableName, type ColumnType, type SourceSpec } from '../sources/index.ts';
 
 /** PostgreSQL type of each spec column type in the raw layer. */
@@ -60,10 +60,6 @@ export function rawTableAsSql(spec: SourceSpec, schema: string, query: string): 
 export function copyStatement(spec: SourceSpec, schema: string): string {
   const cols = [...spec.columns.map((c) => ident(c.name)), LINE_COLUMN].join(', ');
   return `copy ${ident(schema)}.${ident(spec.name)} (${cols}) from stdin`;
-}
-
-function literal(s: string): string {
-  return `'${s.replaceAll("'", "''")}'`;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { ident } from '../db/connection.ts';
+import { ident, literal } from '../db/connection.ts';
 import type { ColumnSpec, SourceSpec } from '../sources/index.ts';
 import { MISSING_REASON, rangeReason, TYPE_RULES, valuesReason, type TypeRule } from './columnRules.ts';
 import { LINE_COLUMN, SQL_TYPES } from './rawTable.ts';
@@ -10,7 +10,7 @@ import { LINE_COLUMN, SQL_TYPES } from './rawTable.ts';
  * and the record's ordinal `ord` (1 for the first record after the header).
  */
 
-export const lit = (s: string): string => `'${s.replaceAll("'", "''")}'`;
+export const lit = literal;
 const float = (n: number): string => `${n}::float8`;
 
 /** The text column of the i-th header field (0-based). */

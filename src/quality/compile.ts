@@ -1,4 +1,4 @@
-import { ident } from '../db/connection.ts';
+import { ident, literal } from '../db/connection.ts';
 import type { TestSpec } from './grammar.ts';
 import { SAMPLE_SIZE, type CheckEnv, type CheckJob, type CheckLayer, type CheckMeta, type CheckOutcome, type Queryable, type TouchedKeys } from './types.ts';
 
@@ -18,7 +18,7 @@ export interface TestTarget {
 
 const TOUCHED_ONLY_NOTE = 'checked on the rows this batch touched (the others passed the last gate)';
 
-export const sqlLiteral = (s: string): string => `'${s.replaceAll("'", "''")}'`;
+export const sqlLiteral = literal;
 
 /** A text key of a row: `a|b`, plus ` @line N` on raw tables. */
 export function keyExpr(cols: readonly string[], hasLine: boolean, alias = ''): string {

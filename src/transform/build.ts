@@ -1,5 +1,5 @@
 import { grantReadSql, SERVED_LAYERS } from '../db/analyst.ts';
-import { BUILD_SESSION_SETTINGS, ident, type Pool } from '../db/connection.ts';
+import { BUILD_SESSION_SETTINGS, ident, literal, type Pool } from '../db/connection.ts';
 import { markStagedSql } from '../db/staged.ts';
 import { throwIfInterrupted } from '../db/interrupt.ts';
 import type { Logger } from '../log.ts';
@@ -140,7 +140,7 @@ async function buildOne(pool: Pool, model: Model, byName: ReadonlyMap<string, Mo
     const view = model.materialized === 'view';
     const created = await client.query(`create ${view ? 'view' : 'table'} ${table} as\n${compileModel(model, byName, sourceSchema, schemaOf)}`);
     for (const ddl of constraintsDdl(model, byName, schemaOf)) await client.query(ddl);
-    if (model.description) await client.query(`comment on ${view ? 'view' : 'table'} ${table} is '${model.description.replaceAll("'", "''")}'`);
+    if (model.description) await client.query(`comment on ${view ? 'view' : 'table'} ${table} is ${literal(model.description)}`);
     if (!view) await client.query(`analyze ${table}`);
     await client.query('commit');
     return { model: model.name, layer: model.layer, rows: created.rowCount ?? 0, ms: Math.round(performance.now() - started) };
