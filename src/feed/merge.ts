@@ -19,12 +19,12 @@
  * `changed_<source>`, which the incremental model scopes read); applySource writes them, once the
  * scopes have seen the warehouse as it was.
  */
-import { ident, type Client } from '../db/connection.ts';
+import { ident, literal, type Client } from '../db/connection.ts';
 import { analyzeTemporary } from '../db/statistics.ts';
 import { RAW_SCHEMA } from '../ingest/ingest.ts';
 import { ARRIVAL_COLUMN, LINE_COLUMN } from '../ingest/rawTable.ts';
 import { versionsOf, versionsTableName, type SourceSpec } from '../sources/index.ts';
-import { changedTable } from '../transform/incremental.ts';
+import { CHANGED_COLUMNS, changedTable } from '../transform/incremental.ts';
 
 export interface SourceMerge {
   source: string;
@@ -59,9 +59,19 @@ export async function ensureRawKeyIndexes(db: Pick<Client, 'query'>, specs: read
   }
 }
 
-/** Empty `changed_<source>` tables for every source, so every scope can read them. */
+/**
+ * Empty `changed_<source>` tables for every source, so every scope can read them: the keys, and in
+ * CHANGED_COLUMNS the columns whose values the batch changed for that key (null: any of them may
+ * have, as for a new key), which a scope can narrow on (`changed('orders', 'customer_id')`).
+ */
 export async function createChangedTables(client: Client, specs: readonly SourceSpec[]): Promise<void> {
-  await client.query(specs.map((spec) => `create temp table ${ident(`changed_${spec.name}`)} on commit drop as select ${keyCols(spec).join(', ')} from ${raw(spec)} limit 0;`).join('\n'));
+  await client.query(specs.map((spec) => `create temp table ${ident(`changed_${spec.name}`)} on commit drop as select ${keyCols(spec).join(', ')}, null::text[] as ${CHANGED_COLUMNS} from ${raw(spec)} limit 0;`).join('\n'));
+}
+
+/** The columns whose values differ between a new row `n` and the warehouse's `r` (null when there is no `r`: a new key). */
+function differingColumns(spec: SourceSpec): string {
+  const each = spec.columns.map((c) => `case when n.${ident(c.name)} is distinct from r.${ident(c.name)} then ${literal(c.name)} end`);
+  return `case when r.${keyCols(spec)[0]} is null then null else array_remove(array[${each.join(', ')}], null) end`;
 }
 
 /**
@@ -172,7 +182,14 @@ export async function prepareSource(client: Client, spec: SourceSpec, batchSchem
        and (${cols.map((c) => `r.${c}`).join(', ')}) is not distinct from (${cols.map((c) => `n.${c}`).join(', ')}))`,
   );
 
-  const inserted = await client.query(`insert into ${changed} (${keys}) select ${keys} from ${newest} n where not exists (select 1 from ${changed} c where ${sameKey(spec, 'c', 'n')})`);
+  // what the scopes narrow on: which columns each written row changes (a key the history already
+  // added stays 'any column')
+  const inserted = await client.query(
+    `insert into ${changed} (${keys}, ${CHANGED_COLUMNS})
+     select ${keyCols(spec).map((k) => `n.${k}`).join(', ')}, ${differingColumns(spec)}
+       from ${newest} n left join ${raw(spec)} r on ${sameKey(spec, 'r', 'n')}
+      where not exists (select 1 from ${changed} c where ${sameKey(spec, 'c', 'n')})`,
+  );
   result.changed += inserted.rowCount ?? 0;
   return result;
 }

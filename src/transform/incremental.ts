@@ -24,7 +24,8 @@
  * after the upstream models were updated (the partitions they arrive in). Foreign keys are checked
  * at commit (they are deferrable), so a dimension row can be replaced before its facts are.
  */
-import { ident, type Client } from '../db/connection.ts';
+import { ident, literal, type Client } from '../db/connection.ts';
+import { SOURCES } from '../sources/index.ts';
 import { analyzeTemporary, tableStatistics } from '../db/statistics.ts';
 import { RAW_SCHEMA } from '../ingest/ingest.ts';
 import { compileModel } from './build.ts';
@@ -34,6 +35,8 @@ const publishedSchema = (layer: string): string => layer;
 /** Up to this many touched keys, a model's touched table is analyzed (applyModels). */
 const FEW_KEYS = 300;
 export const changedTable = (source: string): string => `pg_temp.${ident(`changed_${source}`)}`;
+/** Column of `changed_<source>`: the columns a batch changed for the key, null for any (a new key): src/feed/merge.ts. */
+export const CHANGED_COLUMNS = '_changed_columns';
 export const touchedTable = (model: string): string => `pg_temp.${ident(`touched_${model}`)}`;
 /** The rows a partitioned model's update deleted and inserted in this batch, kept when an additive model reads it. */
 const deletedTable = (model: string): string => `pg_temp.${ident(`deleted_${model}`)}`;
@@ -58,14 +61,73 @@ function touchKey(m: Model): string[] {
   return m.primaryKey;
 }
 
-function compileScope(sql: string, model: Model, byName: ReadonlyMap<string, Model>): string {
+/** `{{ changes('<model>', '<column>', ...) }}` in a scope (changesScope). */
+const CHANGES = /\{\{\s*changes\(\s*'([a-z0-9_]+)'((?:\s*,\s*'[a-z0-9_]+')+)\s*\)\s*\}\}/g;
+
+/** Which pass a scope is evaluated in: before the raw merge, or after the models upstream were updated. */
+type Pass = 'before' | 'after';
+
+function compileScope(sql: string, model: Model, byName: ReadonlyMap<string, Model>, pass: Pass): string {
   const withRefs = compileModel({ ...model, sql }, byName, RAW_SCHEMA, publishedSchema);
   return withRefs
-    .replace(/\{\{\s*changed\(\s*'([a-z0-9_]+)'\s*\)\s*\}\}/g, (_, s: string) => changedTable(s))
+    .replace(CHANGES, (_, name: string, list: string) => changesScope(model, byName, name, [...list.matchAll(/'([a-z0-9_]+)'/g)].map((c) => c[1]!), pass))
+    .replace(/\{\{\s*changed\(\s*'([a-z0-9_]+)'((?:\s*,\s*'[a-z0-9_]+')*)\s*\)\s*\}\}/g, (_, s: string, list: string) => changedScope(model, s, list))
     .replace(/\{\{\s*touched\(\s*'([a-z0-9_]+)'\s*\)\s*\}\}/g, (_, m: string) => {
       if (!byName.has(m)) throw new Error(`${model.file}: touched('${m}') names no model`);
       return touchedTable(m);
     });
+}
+
+/**
+ * `{{ changed('orders') }}`: the keys of the source's rows the batch writes. With columns,
+ * `{{ changed('orders', 'customer_id', 'order_purchase_timestamp') }}`, only those whose write changes
+ * one of them (or is a new key): a model that reads those columns alone is not touched by the
+ * others (people_dim by an order's status).
+ */
+function changedScope(model: Model, source: string, list: string): string {
+  const columns = [...list.matchAll(/'([a-z0-9_]+)'/g)].map((c) => c[1]!);
+  if (columns.length === 0) return changedTable(source);
+  const spec = SOURCES.find((s) => s.name === source);
+  if (!spec) throw new Error(`${model.file}: changed('${source}') names no source`);
+  const unknown = columns.find((c) => !spec.columns.some((x) => x.name === c));
+  if (unknown) throw new Error(`${model.file}: changed('${source}', ...) names '${unknown}', not a column of ${source}`);
+  return `(select * from ${changedTable(source)} where ${CHANGED_COLUMNS} is null or ${CHANGED_COLUMNS} && array[${columns.map(literal).join(', ')}]::text[])`;
+}
+
+/**
+ * `{{ changes('order_fulfillment_fact', 'customer_key', 'is_revenue') }}`: the rows of that
+ * partitioned model, as they were and as they are, of the partitions whose rows changed in one of
+ * these columns (compared as a multiset per partition; a partition that came or went counts). A
+ * model that reads only those columns upstream is untouched by the rest: a per-person mart by an
+ * order moving from approved to shipped. The rows as they were carry the partitions they leave, so
+ * the pass before the merge has nothing to add (and the model has not been updated yet).
+ */
+function changesScope(model: Model, byName: ReadonlyMap<string, Model>, name: string, columns: readonly string[], pass: Pass): string {
+  const upstream = byName.get(name);
+  if (!upstream?.incremental || !model.refs.includes(name)) {
+    throw new Error(`${model.file}: changes('${name}', ...) needs a model it refs that is partitioned by '@incremental'`);
+  }
+  const table = `${ident(publishedSchema(upstream.layer))}.${ident(name)}`;
+  if (pass === 'before') return `(select * from ${table} where false)`;
+  const key = ident(upstream.incremental.key);
+  const cols = [key, ...columns.filter((c) => c !== upstream.incremental!.key).map(ident)].join(', ');
+  const was = deletedTable(name);
+  const is = insertedTable(name);
+  return `(with moved_keys as (
+      select ${key} from ((select ${cols} from ${was} except all select ${cols} from ${is})
+                          union all
+                          (select ${cols} from ${is} except all select ${cols} from ${was})) moved)
+    select * from ${was} where ${key} in (select ${key} from moved_keys)
+    union all
+    select * from ${is} where ${key} in (select ${key} from moved_keys))`;
+}
+
+/** The partitioned models whose batch change (deleted_<m>, inserted_<m>) is kept: an additive model or a `changes()` scope reads it. */
+function keptModels(models: readonly Model[]): Set<string> {
+  return new Set(models.flatMap((m) => [
+    ...(m.incrementalAdditive ? [m.incrementalAdditive] : []),
+    ...(m.incremental?.scopes ?? []).flatMap((s) => [...s.matchAll(CHANGES)].map((c) => c[1]!)),
+  ]));
 }
 
 /** The key columns' types of each model, read once per batch (createTouchedTables) for applyPartitions. */
@@ -94,7 +156,15 @@ export async function createTouchedTables(client: Client, models: readonly Model
     types.set(`${w.model}.${w.column}`, t);
   });
   keyTypes.set(client, types);
-  await client.query(tables.map((m) => `create temp table ${ident(`touched_${m.name}`)} (${touchKey(m).map((c) => `${ident(c)} ${types.get(`${m.name}.${c}`)}`).join(', ')}) on commit drop;`).join('\n'));
+  const kept = keptModels(models);
+  await client.query([
+    ...tables.map((m) => `create temp table ${ident(`touched_${m.name}`)} (${touchKey(m).map((c) => `${ident(c)} ${types.get(`${m.name}.${c}`)}`).join(', ')}) on commit drop;`),
+    // empty until the model's update fills them, so a scope reading them also works when it was skipped
+    ...tables.filter((m) => kept.has(m.name)).map((m) => {
+      const table = `${ident(publishedSchema(m.layer))}.${ident(m.name)}`;
+      return `create temp table ${ident(`deleted_${m.name}`)} (like ${table}) on commit drop; create temp table ${ident(`inserted_${m.name}`)} (like ${table}) on commit drop;`;
+    }),
+  ].join('\n'));
 }
 
 /** Where a feed batch's gate finds the keys of the rows a model's update touched (touched_<model>). */
@@ -105,20 +175,20 @@ export function touchedScope(m: Model): { table: string; columns: string[] } {
 /** Pass one, before the raw layer changes: the partitions each model's current rows are in (one round trip for all). */
 export async function collectScopesBefore(client: Client, models: readonly Model[]): Promise<void> {
   const byName = new Map(models.map((m) => [m.name, m]));
-  const statements = models.filter((m) => m.incremental && m.incremental.scopes.length > 0).map((m) => scopeSql(m, byName));
+  const statements = models.filter((m) => m.incremental && m.incremental.scopes.length > 0).map((m) => scopeSql(m, byName, 'before'));
   if (statements.length) await client.query(statements.join(';\n'));
 }
 
-function scopeSql(m: Model, byName: ReadonlyMap<string, Model>): string {
+function scopeSql(m: Model, byName: ReadonlyMap<string, Model>, pass: Pass): string {
   const key = ident(m.incremental!.key);
-  const union = m.incremental!.scopes.map((s) => `(${compileScope(s, m, byName)})`).join('\nunion\n');
+  const union = m.incremental!.scopes.map((s) => `(${compileScope(s, m, byName, pass)})`).join('\nunion\n');
   return `insert into ${touchedTable(m.name)} (${key})
      select k from (${union}) scope(k) where k is not null
      except select ${key} from ${touchedTable(m.name)}`;
 }
 
 async function addScope(client: Client, m: Model, byName: ReadonlyMap<string, Model>): Promise<void> {
-  await client.query(scopeSql(m, byName));
+  await client.query(scopeSql(m, byName, 'after'));
 }
 
 /**
@@ -128,7 +198,7 @@ async function addScope(client: Client, m: Model, byName: ReadonlyMap<string, Mo
  */
 export async function applyModels(client: Client, models: readonly Model[], changedSources: ReadonlySet<string>): Promise<ModelChange[]> {
   const byName = new Map(models.map((m) => [m.name, m]));
-  const kept = new Set(models.flatMap((m) => (m.incrementalAdditive ? [m.incrementalAdditive] : [])));
+  const kept = keptModels(models);
   const dirty = new Set<string>();
   const changes: ModelChange[] = [];
   const statistics = await tableStatistics(client, [...new Set(models.map((m) => publishedSchema(m.layer)))]);
@@ -165,7 +235,7 @@ export async function applyModels(client: Client, models: readonly Model[], chan
 
 /** `-- @incremental_when:` of a whole model: false means the batch cannot change it (the calendar when no date falls outside it). */
 async function mayChange(client: Client, m: Model, byName: ReadonlyMap<string, Model>): Promise<boolean> {
-  const { rows } = await client.query<{ v: boolean | null }>(`select (${compileScope(m.incrementalWhen!, m, byName)}) as v`);
+  const { rows } = await client.query<{ v: boolean | null }>(`select (${compileScope(m.incrementalWhen!, m, byName, 'after')}) as v`);
   return rows[0]?.v !== false;
 }
 
@@ -214,8 +284,8 @@ async function applyPartitions(client: Client, m: Model, byName: ReadonlyMap<str
   const recompute = `select * from (${compileModel(partitionScoped(m, byName), byName, RAW_SCHEMA, publishedSchema)}) model where model.${key} = any($1::${type}[])`;
   let deleted, inserted;
   if (keepChange) {
-    // An additive model downstream adds this batch's change: keep the rows that left and came.
-    await client.query(`create temp table ${deletedTable(m.name)} (like ${table}) on commit drop; create temp table ${insertedTable(m.name)} (like ${table}) on commit drop`);
+    // An additive model or a changes() scope downstream reads this batch's change: keep the rows
+    // that left and came (in the tables createTouchedTables made).
     deleted = await client.query(`with gone as (delete from ${table} where ${key} = any($1::${type}[]) returning *) insert into ${deletedTable(m.name)} select * from gone`, [keys]);
     inserted = await client.query(`with came as (insert into ${table} ${recompute} returning *) insert into ${insertedTable(m.name)} select * from came`, [keys]);
   } else {

@@ -2,7 +2,7 @@
 -- @index: last_revenue_purchase_at, customer_unique_id where revenue_orders > 0
 -- @index: gmv, customer_unique_id where revenue_orders > 0
 -- @incremental: customer_unique_id
--- @incremental_scope: select c.customer_unique_id from {{ ref('order_fulfillment_fact') }} o join {{ ref('customers_dim') }} c using (customer_key) where o.order_id in (select order_id from {{ touched('order_fulfillment_fact') }})
+-- @incremental_scope: select c.customer_unique_id from {{ changes('order_fulfillment_fact', 'customer_key', 'is_revenue', 'order_value', 'purchased_at') }} o join {{ ref('customers_dim') }} c using (customer_key)
 -- @incremental_scope: select customer_unique_id from {{ ref('customers_dim') }} where customer_id in (select customer_id from {{ touched('customers_dim') }})
 -- @description: One row per person (customer_unique_id, not customer_id, which is issued per order): orders of any status, revenue orders, their GMV and the first and last revenue purchase. Serves the repeat-customer rate and the RFM scores (customer_rfm) without a pass over the order fact; the feed recomputes the people of the orders a batch touched.
 -- @test: reconcile(sum(orders) = count of ref('order_fulfillment_fact')) name=orders_per_person.reconcile.orders desc="Orders per person add up to every order of the order fact."

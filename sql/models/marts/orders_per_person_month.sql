@@ -1,7 +1,7 @@
 -- @primary_key: customer_unique_id, month
 -- @index: cohort_month
 -- @incremental: customer_unique_id
--- @incremental_scope: select c.customer_unique_id from {{ ref('order_fulfillment_fact') }} o join {{ ref('customers_dim') }} c using (customer_key) where o.order_id in (select order_id from {{ touched('order_fulfillment_fact') }})
+-- @incremental_scope: select c.customer_unique_id from {{ changes('order_fulfillment_fact', 'customer_key', 'is_revenue', 'order_value', 'purchased_at') }} o join {{ ref('customers_dim') }} c using (customer_key)
 -- @incremental_scope: select customer_unique_id from {{ ref('customers_dim') }} where customer_id in (select customer_id from {{ touched('customers_dim') }})
 -- @description: One row per person (customer_unique_id) and month with a revenue order: the revenue orders and GMV of that month, and the person's cohort month (the month of their first revenue order). Serves the cohorts (customer_cohorts) with one row per person-month instead of every order; the feed recomputes the people of the orders a batch touched.
 -- @test: expression(cohort_month <= month) name=orders_per_person_month.cohort_first desc="A person's cohort month is their first month with a revenue order."

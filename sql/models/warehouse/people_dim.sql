@@ -2,7 +2,7 @@
 -- @unique: customer_unique_id, version
 -- @incremental: customer_unique_id
 -- @incremental_scope: select customer_unique_id from {{ ref('stg_customers') }} where customer_id in (select customer_id from {{ touched('stg_customers') }})
--- @incremental_scope: select c.customer_unique_id from {{ ref('stg_customers') }} c join {{ ref('stg_orders') }} o on o.customer_id = c.customer_id where o.order_id in (select order_id from {{ touched('stg_orders') }})
+-- @incremental_scope: select c.customer_unique_id from {{ ref('stg_customers') }} c join {{ ref('stg_orders') }} o on o.customer_id = c.customer_id where o.order_id in (select order_id from {{ changed('orders', 'customer_id', 'order_purchase_timestamp') }})
 -- @incremental_scope: select customer_unique_id from {{ ref('stg_customers') }} where zip_code_prefix in (select zip_code_prefix from {{ touched('stg_geolocation') }})
 -- @incremental_scope: select customer_unique_id from {{ ref('stg_customers') }} where state in (select state from {{ touched('stg_state_regions') }})
 -- @description: Type 2: one row per person (customer_unique_id) and address period, in purchase order: a new version starts with the first order from another address (zip prefix, city, state) than the order before. valid_from is that order's purchase time (the first version's: the person's first purchase), valid_to the next period's start (null for the current one). Orders of a person at the same purchase time count as one moment with the address of the order with the greatest customer_id, so periods never start twice at one instant.
