@@ -1,6 +1,6 @@
 -- @primary_key: order_id
 -- @incremental: order_id
--- @incremental_scope: select order_id from {{ touched('order_fulfillment_fact') }}
+-- @incremental_scope: select order_id from {{ changes('order_fulfillment_fact', 'customer_key', 'purchased_at', 'is_delivered', 'delivered_customer_at', 'estimated_delivery_at', 'delivery_days', 'is_late', 'has_review', 'review_score') }}
 -- @incremental_scope: select o.order_id from {{ ref('order_fulfillment_fact') }} o join {{ ref('customers_dim') }} c using (customer_key) where c.customer_id in (select customer_id from {{ touched('customers_dim') }})
 -- @index: state, delivery_days_order
 -- @index: month, delivery_days_order

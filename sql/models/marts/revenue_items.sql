@@ -1,6 +1,7 @@
 -- @primary_key: order_id, order_item_id
 -- @incremental: order_id
--- @incremental_scope: select order_id from {{ touched('orders_fact') }}
+-- @incremental_scope: select order_id from {{ changes('orders_fact', 'order_item_id', 'purchased_at', 'purchase_date_key', 'purchase_hour', 'part_of_day', 'product_key', 'price', 'freight_value', 'item_total', 'is_revenue') }}
+-- @incremental_scope: select o.order_id from {{ ref('orders_fact') }} o join {{ ref('products_dim') }} p using (product_key) where p.product_id in (select product_id from {{ touched('products_dim') }})
 -- @description: One row per revenue item (items of orders not canceled/unavailable) with its purchase day, month, weekday and hour, its product's category at the time of the sale, its price, freight and total, and 0/1 flags on one item per order, per order and category, and per order and category name. What the day, month, weekday-hour and category totals add up: the flags turn the distinct orders of a day, a month's category or a category into sums, so a batch adds its own orders' change to them.
 
 with orders_fact as (

@@ -1,6 +1,6 @@
 -- @primary_key: order_id
 -- @incremental: order_id
--- @incremental_scope: select order_id from {{ touched('order_fulfillment_fact') }}
+-- @incremental_scope: select order_id from {{ changes('order_fulfillment_fact', 'purchase_date_key', 'purchased_at', 'is_revenue') }}
 -- @description: One row per revenue order (with or without items) with the weekday (ISO, 1 = Monday) and hour of its purchase. What weekday_hour_order_totals counts, so a batch adds its own orders' change to the hours it touched.
 
 with orders as (

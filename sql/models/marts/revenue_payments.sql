@@ -1,6 +1,6 @@
 -- @primary_key: order_id, payment_sequential
 -- @incremental: order_id
--- @incremental_scope: select order_id from {{ touched('payments_fact') }}
+-- @incremental_scope: select order_id from {{ changes('payments_fact', 'payment_sequential', 'payment_type', 'payment_installments', 'payment_value', 'is_revenue') }}
 -- @description: One row per payment of a revenue order, with its slice of the payment mix (payment type and installments bucket) and a 0/1 flag on one payment per order and slice. What payment_slice_totals adds up: the flag turns the distinct orders of a slice into a sum, so a batch adds its own orders' change to the slices.
 
 with payments as (

@@ -1,7 +1,9 @@
 -- @primary_key: order_id, route
 -- @incremental: order_id
--- @incremental_scope: select order_id from {{ touched('orders_fact') }}
--- @incremental_scope: select order_id from {{ touched('order_fulfillment_fact') }}
+-- @incremental_scope: select order_id from {{ changes('orders_fact', 'seller_key', 'customer_key', 'price', 'freight_value', 'is_revenue') }}
+-- @incremental_scope: select order_id from {{ changes('order_fulfillment_fact', 'is_delivered', 'delivery_days', 'is_late') }}
+-- @incremental_scope: select o.order_id from {{ ref('orders_fact') }} o join {{ ref('sellers_dim') }} s using (seller_key) where s.seller_id in (select seller_id from {{ touched('sellers_dim') }})
+-- @incremental_scope: select o.order_id from {{ ref('orders_fact') }} o join {{ ref('customers_dim') }} c using (customer_key) where c.customer_id in (select customer_id from {{ touched('customers_dim') }})
 -- @description: One row per revenue order and shipping route (seller state to customer state; an order with sellers in two states is on both): its items, items revenue and freight on the route, and its delivery (delivered with a date, delivery days as a sum and count, late). What route_totals adds up: a count of rows is a count of orders, so a batch adds its own orders' change to a route instead of counting the route's items again.
 -- @test: range(delivered_orders between 0 and 1)
 

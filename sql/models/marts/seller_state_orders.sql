@@ -1,6 +1,7 @@
 -- @primary_key: order_id, seller_state, seller_id
 -- @incremental: order_id
--- @incremental_scope: select order_id from {{ touched('orders_fact') }}
+-- @incremental_scope: select order_id from {{ changes('orders_fact', 'seller_key', 'item_total', 'is_revenue') }}
+-- @incremental_scope: select o.order_id from {{ ref('orders_fact') }} o join {{ ref('sellers_dim') }} s using (seller_key) where s.seller_id in (select seller_id from {{ touched('sellers_dim') }})
 -- @description: One row per revenue order, seller state at the time of the sale and seller (an order with items from two sellers of one state has two rows): the seller's revenue items and their GMV in the order, and whether the row is the order's first in that state (0/1). What seller_state_totals adds up: its rows are the distinct (state, seller) pairs, and the first-in-state flags count each order once per state, so a batch adds its own orders' change instead of counting a state's items again.
 -- @test: range(first_in_state between 0 and 1)
 
