@@ -122,13 +122,29 @@ function changesScope(model: Model, byName: ReadonlyMap<string, Model>, name: st
     select * from ${is} where ${key} in (select ${key} from moved_keys))`;
 }
 
-/** The partitioned models whose batch change (deleted_<m>, inserted_<m>) is kept: an additive model or a `changes()` scope reads it. */
-function keptModels(models: readonly Model[]): Set<string> {
-  return new Set(models.flatMap((m) => [
-    ...(m.incrementalAdditive ? [m.incrementalAdditive] : []),
-    ...(m.incremental?.scopes ?? []).flatMap((s) => [...s.matchAll(CHANGES)].map((c) => c[1]!)),
-  ]));
+/**
+ * The partitioned models whose batch change (deleted_<m>, inserted_<m>) is kept, and which of their
+ * columns: all of them for an additive model's ref (its query runs over them), else the key and
+ * the columns the `changes()` scopes name (what they compare and may read: a fact's fifty columns
+ * cost a tenth of a second to keep whole).
+ */
+function keptModels(models: readonly Model[]): Map<string, string[] | 'all'> {
+  const kept = new Map<string, string[] | 'all'>();
+  for (const m of models) {
+    if (m.incrementalAdditive) kept.set(m.incrementalAdditive, 'all');
+    for (const [, name, list] of (m.incremental?.scopes ?? []).flatMap((s) => [...s.matchAll(CHANGES)])) {
+      const upstream = models.find((x) => x.name === name);
+      const had = kept.get(name!);
+      if (had === 'all' || !upstream?.incremental) continue;
+      const columns = [upstream.incremental.key, ...[...list!.matchAll(/'([a-z0-9_]+)'/g)].map((c) => c[1]!)];
+      kept.set(name!, [...new Set([...(had ?? []), ...columns])]);
+    }
+  }
+  return kept;
 }
+
+/** What a kept model keeps of its rows: a select list. */
+const keptList = (columns: string[] | 'all'): string => (columns === 'all' ? '*' : columns.map(ident).join(', '));
 
 /** The key columns' types of each model, read once per batch (createTouchedTables) for applyPartitions. */
 const keyTypes = new WeakMap<object, Map<string, string>>();
@@ -161,8 +177,8 @@ export async function createTouchedTables(client: Client, models: readonly Model
     ...tables.map((m) => `create temp table ${ident(`touched_${m.name}`)} (${touchKey(m).map((c) => `${ident(c)} ${types.get(`${m.name}.${c}`)}`).join(', ')}) on commit drop;`),
     // empty until the model's update fills them, so a scope reading them also works when it was skipped
     ...tables.filter((m) => kept.has(m.name)).map((m) => {
-      const table = `${ident(publishedSchema(m.layer))}.${ident(m.name)}`;
-      return `create temp table ${ident(`deleted_${m.name}`)} (like ${table}) on commit drop; create temp table ${ident(`inserted_${m.name}`)} (like ${table}) on commit drop;`;
+      const like = `select ${keptList(kept.get(m.name)!)} from ${ident(publishedSchema(m.layer))}.${ident(m.name)} limit 0`;
+      return `create temp table ${ident(`deleted_${m.name}`)} on commit drop as ${like}; create temp table ${ident(`inserted_${m.name}`)} on commit drop as ${like};`;
     }),
   ].join('\n'));
 }
@@ -218,7 +234,7 @@ export async function applyModels(client: Client, models: readonly Model[], chan
       continue;
     }
     const change = m.incremental
-      ? await applyPartitions(client, m, byName, kept.has(m.name))
+      ? await applyPartitions(client, m, byName, kept.get(m.name))
       : m.incrementalAdditive ? await applyAdditive(client, m, byName) : await applyWhole(client, m, byName);
     // the models after this one, and the gate, plan with its new size (src/db/statistics.ts)
     if (await statistics.refreshIfStale(publishedSchema(m.layer), m.name, change.deleted + change.inserted)) change.analyzed = true;
@@ -270,7 +286,7 @@ function partitionScoped(m: Model, byName: ReadonlyMap<string, Model>): Model {
   return { ...m, sql: sql.replace(/(\bwith\s+|,\s*)([a-z_][a-z0-9_]*)\s+as\s+\(/g, '$1$2 as not materialized (') };
 }
 
-async function applyPartitions(client: Client, m: Model, byName: ReadonlyMap<string, Model>, keepChange: boolean): Promise<ModelChange> {
+async function applyPartitions(client: Client, m: Model, byName: ReadonlyMap<string, Model>, keep: string[] | 'all' | undefined): Promise<ModelChange> {
   await addScope(client, m, byName);
   const column = m.incremental!.key;
   const key = ident(column);
@@ -283,11 +299,11 @@ async function applyPartitions(client: Client, m: Model, byName: ReadonlyMap<str
   // CTEs (through GROUP BY and PARTITION BY on the key) and reaches the indexes.
   const recompute = `select * from (${compileModel(partitionScoped(m, byName), byName, RAW_SCHEMA, publishedSchema)}) model where model.${key} = any($1::${type}[])`;
   let deleted, inserted;
-  if (keepChange) {
+  if (keep) {
     // An additive model or a changes() scope downstream reads this batch's change: keep the rows
     // that left and came (in the tables createTouchedTables made).
-    deleted = await client.query(`with gone as (delete from ${table} where ${key} = any($1::${type}[]) returning *) insert into ${deletedTable(m.name)} select * from gone`, [keys]);
-    inserted = await client.query(`with came as (insert into ${table} ${recompute} returning *) insert into ${insertedTable(m.name)} select * from came`, [keys]);
+    deleted = await client.query(`with gone as (delete from ${table} where ${key} = any($1::${type}[]) returning ${keptList(keep)}) insert into ${deletedTable(m.name)} select * from gone`, [keys]);
+    inserted = await client.query(`with came as (insert into ${table} ${recompute} returning ${keptList(keep)}) insert into ${insertedTable(m.name)} select * from came`, [keys]);
   } else {
     deleted = await client.query(`delete from ${table} where ${key} = any($1::${type}[])`, [keys]);
     inserted = await client.query(`insert into ${table} ${recompute}`, [keys]);
