@@ -239,6 +239,27 @@ describe('daily feed: simulate, apply incrementally, equal to a full load', () =
     const two = await apply();
     assert.deepEqual(two.result.applied.map((b) => [b.batchId, b.rowsLoaded, b.rowsRejected]), [['correction-two-versions', 2, 0]]);
     assert.equal((await ctx.db.pool.query('select order_status from staging.stg_orders where order_id = $1', [order])).rows[0].order_status, 'shipped');
+    // Delivered, then canceled (the source has canceled orders with a delivery date): the order
+    // leaves delivered_orders and the person, whose only order it was, leaves the January cohort.
+    // The marts partitioned by state, month and cohort must recompute the partitions it leaves,
+    // which only its old rows name (changes() scopes, docs/incremental.md).
+    const resend = async (id: string, status: string) => {
+      const dir = path.join(landingDir, id);
+      await fs.mkdir(dir);
+      await fs.writeFile(path.join(dir, 'olist_orders_dataset.csv'), `${header}\n${order},${customer},${status},2018-01-20 10:00:00,2018-01-20 11:00:00,2018-01-22 09:00:00,2018-01-25 15:00:00,2018-02-10 00:00:00\n`);
+      await sealBatch(dir);
+      assert.deepEqual((await apply()).result.applied.map((b) => b.batchId), [id]);
+    };
+    const january = async () => (await ctx.db.pool.query(
+      `select coalesce((select cohort_customers from marts.customer_cohorts where cohort_month = '2018-01-01' and months_since_first = 0), 0) as cohort,
+              coalesce((select delivered_orders from marts.delivery_times_by_state where state = 'SP'), 0) as sp,
+              coalesce((select delivered_orders from marts.delivery_times_monthly where month = '2018-01-01'), 0) as month`,
+    )).rows[0] as { cohort: number; sp: number; month: number };
+    await resend('correction-delivered', 'delivered');
+    const delivered = await january();
+    assert.ok(delivered.cohort > 0 && delivered.sp > 0 && delivered.month > 0, JSON.stringify(delivered));
+    await resend('correction-canceled', 'canceled');
+    assert.deepEqual(await january(), { cohort: delivered.cohort - 1, sp: delivered.sp - 1, month: delivered.month - 1 });
     const { result } = await audited(ctx, 'verify', null, (runId) => verifyStep(ctx, runId));
     assert.deepEqual(result.tables.filter((t) => !t.equal).map((t) => t.table), []);
   });

@@ -357,6 +357,7 @@ export function compileTest(spec: TestSpec, target: TestTarget, opts: CompileOpt
     description: column && spec.kind === 'not_null' ? describe({ ...spec, columns: [column] }, target.name) : describe(spec, target.name),
     rule: spec.rule,
     declaredIn: target.declaredIn,
+    ...(spec.kind === 'reconcile' ? { reads: spec.target.name } : {}),
   });
   const where = (extra: string) => `where ${spec.where ? `(${spec.where}) and ` : ''}${extra}`;
   const key = keyExpr(target.keyColumns, target.hasLine, 't');

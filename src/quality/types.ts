@@ -19,6 +19,12 @@ export interface CheckMeta {
   rule: string;
   /** Where the check is declared (spec or model file), so it is fixed where it lives. */
   declaredIn: string;
+  /**
+   * The other side of a reconciliation: a feed batch that changed it runs the check even when it
+   * did not touch the target (a scope that forgot a partition, and with it every row the batch
+   * should have rewritten in the target, is what a reconciliation is there to catch).
+   */
+  reads?: string;
 }
 
 export interface CheckOutcome {

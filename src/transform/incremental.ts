@@ -61,8 +61,11 @@ function touchKey(m: Model): string[] {
   return m.primaryKey;
 }
 
-/** `{{ changes('<model>', '<column>', ...) }}` in a scope (changesScope). */
-const CHANGES = /\{\{\s*changes\(\s*'([a-z0-9_]+)'((?:\s*,\s*'[a-z0-9_]+')+)\s*\)\s*\}\}/g;
+/** `{{ changes('<model>'[, '<column>', ...]) }}` in a scope (changesScope). */
+const CHANGES = /\{\{\s*changes\(\s*'([a-z0-9_]+)'((?:\s*,\s*'[a-z0-9_]+')*)\s*\)\s*\}\}/g;
+const TOUCHED = /\{\{\s*touched\(\s*'([a-z0-9_]+)'\s*\)\s*\}\}/g;
+const REF = /\{\{\s*ref\(\s*'([a-z0-9_]+)'\s*\)\s*\}\}/g;
+const columnList = (list: string): string[] => [...list.matchAll(/'([a-z0-9_]+)'/g)].map((c) => c[1]!);
 
 /** Which pass a scope is evaluated in: before the raw merge, or after the models upstream were updated. */
 type Pass = 'before' | 'after';
@@ -70,9 +73,9 @@ type Pass = 'before' | 'after';
 function compileScope(sql: string, model: Model, byName: ReadonlyMap<string, Model>, pass: Pass): string {
   const withRefs = compileModel({ ...model, sql }, byName, RAW_SCHEMA, publishedSchema);
   return withRefs
-    .replace(CHANGES, (_, name: string, list: string) => changesScope(model, byName, name, [...list.matchAll(/'([a-z0-9_]+)'/g)].map((c) => c[1]!), pass))
+    .replace(CHANGES, (_, name: string, list: string) => changesScope(model, byName, name, columnList(list), pass))
     .replace(/\{\{\s*changed\(\s*'([a-z0-9_]+)'((?:\s*,\s*'[a-z0-9_]+')*)\s*\)\s*\}\}/g, (_, s: string, list: string) => changedScope(model, s, list))
-    .replace(/\{\{\s*touched\(\s*'([a-z0-9_]+)'\s*\)\s*\}\}/g, (_, m: string) => {
+    .replace(TOUCHED, (_, m: string) => {
       if (!byName.has(m)) throw new Error(`${model.file}: touched('${m}') names no model`);
       return touchedTable(m);
     });
@@ -85,7 +88,7 @@ function compileScope(sql: string, model: Model, byName: ReadonlyMap<string, Mod
  * others (people_dim by an order's status).
  */
 function changedScope(model: Model, source: string, list: string): string {
-  const columns = [...list.matchAll(/'([a-z0-9_]+)'/g)].map((c) => c[1]!);
+  const columns = columnList(list);
   if (columns.length === 0) return changedTable(source);
   const spec = SOURCES.find((s) => s.name === source);
   if (!spec) throw new Error(`${model.file}: changed('${source}') names no source`);
@@ -99,8 +102,9 @@ function changedScope(model: Model, source: string, list: string): string {
  * partitioned model, as they were and as they are, of the partitions whose rows changed in one of
  * these columns (compared as a multiset per partition; a partition that came or went counts). A
  * model that reads only those columns upstream is untouched by the rest: a per-person mart by an
- * order moving from approved to shipped. The rows as they were carry the partitions they leave, so
- * the pass before the merge has nothing to add (and the model has not been updated yet).
+ * order moving from approved to shipped. Without columns, `{{ changes('delivered_orders') }}`, a
+ * partition counts when any of its rows changed. The rows as they were carry the partitions they
+ * leave, so the pass before the merge has nothing to add (and the model has not been updated yet).
  */
 function changesScope(model: Model, byName: ReadonlyMap<string, Model>, name: string, columns: readonly string[], pass: Pass): string {
   const upstream = byName.get(name);
@@ -110,7 +114,7 @@ function changesScope(model: Model, byName: ReadonlyMap<string, Model>, name: st
   const table = `${ident(publishedSchema(upstream.layer))}.${ident(name)}`;
   if (pass === 'before') return `(select * from ${table} where false)`;
   const key = ident(upstream.incremental.key);
-  const cols = [key, ...columns.filter((c) => c !== upstream.incremental!.key).map(ident)].join(', ');
+  const cols = columns.length === 0 ? '*' : [key, ...columns.filter((c) => c !== upstream.incremental!.key).map(ident)].join(', ');
   const was = deletedTable(name);
   const is = insertedTable(name);
   return `(with moved_keys as (
@@ -136,11 +140,40 @@ function keptModels(models: readonly Model[]): Map<string, string[] | 'all'> {
       const upstream = models.find((x) => x.name === name);
       const had = kept.get(name!);
       if (had === 'all' || !upstream?.incremental) continue;
-      const columns = [upstream.incremental.key, ...[...list!.matchAll(/'([a-z0-9_]+)'/g)].map((c) => c[1]!)];
-      kept.set(name!, [...new Set([...(had ?? []), ...columns])]);
+      const named = columnList(list!);
+      kept.set(name!, named.length === 0 ? 'all' : [...new Set([...(had ?? []), upstream.incremental.key, ...named])]);
     }
   }
   return kept;
+}
+
+/**
+ * A model scoped on changes() knows its touched keys only after the merge (and so does one passing
+ * them on with touched()): the pass before it sees none of them. A scope that finds partitions
+ * through such a model's rows (`ref(m) where key in touched(m)`) would then miss the partitions its
+ * old rows were in (a cohort a person leaves when their only order is canceled), so it must read
+ * changes(m), which carries the old rows too. Checked for every model at the start of a batch.
+ */
+function checkLateScopes(models: readonly Model[]): void {
+  const late = new Set<string>();
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const m of models) {
+      const scopes = m.incremental?.scopes ?? [];
+      if (late.has(m.name) || !scopes.some((s) => [...s.matchAll(CHANGES)].length > 0 || [...s.matchAll(TOUCHED)].some((t) => late.has(t[1]!)))) continue;
+      late.add(m.name);
+      grew = true;
+    }
+  }
+  for (const m of models) {
+    for (const s of m.incremental?.scopes ?? []) {
+      const refs = new Set([...s.matchAll(REF)].map((r) => r[1]!));
+      const through = [...s.matchAll(TOUCHED)].map((t) => t[1]!).find((t) => late.has(t) && refs.has(t));
+      if (through) {
+        throw new Error(`${m.file}: the scope '${s}' finds partitions through ref('${through}') of the keys touched('${through}') holds, which the pass before the merge does not see (${through} is scoped on changes()): read {{ changes('${through}') }} instead, which holds its old rows too`);
+      }
+    }
+  }
 }
 
 /** What a kept model keeps of its rows: a select list. */
@@ -172,6 +205,7 @@ export async function createTouchedTables(client: Client, models: readonly Model
     types.set(`${w.model}.${w.column}`, t);
   });
   keyTypes.set(client, types);
+  checkLateScopes(models);
   const kept = keptModels(models);
   await client.query([
     ...tables.map((m) => `create temp table ${ident(`touched_${m.name}`)} (${touchKey(m).map((c) => `${ident(c)} ${types.get(`${m.name}.${c}`)}`).join(', ')}) on commit drop;`),

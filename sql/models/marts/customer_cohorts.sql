@@ -1,6 +1,6 @@
 -- @primary_key: cohort_month, months_since_first
 -- @incremental: cohort_month
--- @incremental_scope: select cohort_month from {{ ref('orders_per_person_month') }} where customer_unique_id in (select customer_unique_id from {{ touched('orders_per_person_month') }})
+-- @incremental_scope: select cohort_month from {{ changes('orders_per_person_month') }}
 -- @description: Cohorts of people (customer_unique_id) by the month of their first revenue order: for each later month, the people of the cohort who bought again, their orders and GMV, and the retention rate (fraction 0..1 of the cohort; 1 in month 0). Months without a buyer have no row.
 -- @test: reconcile(sum(orders) = count of ref('order_fulfillment_fact') where is_revenue) name=customer_cohorts.reconcile.orders desc="Every revenue order is in exactly one cohort month."
 -- @test: reconcile(sum(gmv) = sum(order_value) of ref('order_fulfillment_fact') where is_revenue) name=customer_cohorts.reconcile.gmv desc="Cohort revenue adds up to the total revenue."

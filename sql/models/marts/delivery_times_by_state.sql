@@ -1,6 +1,6 @@
 -- @primary_key: state
 -- @incremental: state
--- @incremental_scope: select state from {{ ref('delivered_orders') }} where order_id in (select order_id from {{ touched('delivered_orders') }})
+-- @incremental_scope: select state from {{ changes('delivered_orders') }}
 -- @description: Delivery times per customer state over delivered orders (status delivered with a delivery date): average, median and p90 delivery days, estimated days, delay, late orders and late rate (fraction 0..1). Averages and the late rate come from delivery_state_totals; the median and p90 are read at their ranks off the (state, delivery days) index of delivered_orders, so the feed recomputes the states whose orders a batch touched without sorting them.
 -- @test: reconcile(sum(delivered_orders) = count of ref('order_fulfillment_fact') where is_delivered) name=delivery_times_by_state.reconcile.delivered desc="Delivered orders by state add up to all delivered orders."
 

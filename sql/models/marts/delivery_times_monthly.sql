@@ -1,6 +1,6 @@
 -- @primary_key: month
 -- @incremental: month
--- @incremental_scope: select month from {{ ref('delivered_orders') }} where order_id in (select order_id from {{ touched('delivered_orders') }})
+-- @incremental_scope: select month from {{ changes('delivered_orders') }}
 -- @description: Delivery times per purchase month over delivered orders (status delivered with a delivery date): average, median and p90 delivery days, estimated days, delay, late orders and late rate (fraction 0..1). Averages and the late rate come from delivery_month_totals; the median and p90 are read at their ranks off the (month, delivery days) index of delivered_orders, so the feed recomputes the months whose orders a batch touched without sorting them.
 
 with totals as (
