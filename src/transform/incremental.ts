@@ -184,35 +184,41 @@ const keyTypes = new WeakMap<object, Map<string, string>>();
 
 /**
  * Empty `touched_<model>` tables (session temporary, dropped at commit) typed like the model's key
- * columns: one catalog query and one statement for all the models (a round trip per model was a
- * good part of a small batch's bookkeeping).
+ * columns, and the `deleted_<m>` / `inserted_<m>` tables of the kept models: one catalog query and
+ * one statement for all the models (a round trip per model was a good part of a small batch's
+ * bookkeeping). Types come from the catalog, so that no model table is locked before the batch
+ * reaches it.
  */
 export async function createTouchedTables(client: Client, models: readonly Model[]): Promise<void> {
-  const tables = models.filter((m) => m.materialized !== 'view'); // nothing to update: a view reads the updated tables
-  const wanted = tables.flatMap((m) => touchKey(m).map((c) => ({ model: m.name, rel: `${ident(publishedSchema(m.layer))}.${ident(m.name)}`, column: c })));
-  // Types from the catalog, so that no model table is locked before the batch reaches it.
-  const { rows } = await client.query<{ i: number; t: string }>(
-    `select w.i, format_type(a.atttypid, a.atttypmod) as t
-       from unnest($1::text[], $2::text[]) with ordinality w(rel, col, i)
-       join pg_attribute a on a.attrelid = to_regclass(w.rel) and a.attname = w.col and not a.attisdropped`,
-    [wanted.map((w) => w.rel), wanted.map((w) => w.column)],
-  );
-  const typeOf = new Map(rows.map((r) => [Number(r.i) - 1, r.t]));
-  const types = new Map<string, string>();
-  wanted.forEach((w, i) => {
-    const t = typeOf.get(i);
-    if (!t) throw new Error(`${models.find((m) => m.name === w.model)!.file}: key '${w.column}' is not a column of the model`);
-    types.set(`${w.model}.${w.column}`, t);
-  });
-  keyTypes.set(client, types);
   checkLateScopes(models);
+  const tables = models.filter((m) => m.materialized !== 'view'); // nothing to update: a view reads the updated tables
+  const relOf = (m: Model) => `${ident(publishedSchema(m.layer))}.${ident(m.name)}`;
+  const { rows } = await client.query<{ i: number; name: string; type: string }>(
+    `select w.i, a.attname as name, format_type(a.atttypid, a.atttypmod) as type
+       from unnest($1::text[]) with ordinality w(rel, i)
+       join pg_attribute a on a.attrelid = to_regclass(w.rel) and a.attnum > 0 and not a.attisdropped
+      order by w.i, a.attnum`,
+    [tables.map(relOf)],
+  );
+  const columnsOf = new Map<string, { name: string; type: string }[]>(tables.map((m) => [m.name, []]));
+  for (const r of rows) columnsOf.get(tables[Number(r.i) - 1]!.name)!.push({ name: r.name, type: r.type });
+  const typeOf = (m: Model, c: string): string => {
+    const col = columnsOf.get(m.name)!.find((x) => x.name === c);
+    if (!col) throw new Error(`${m.file}: '${c}' is not a column of the model (named as its key, or by a changes('${m.name}', ...) scope)`);
+    return col.type;
+  };
+  const typed = (m: Model, names: readonly string[]): string => names.map((c) => `${ident(c)} ${typeOf(m, c)}`).join(', ');
+  const types = new Map<string, string>();
+  for (const m of tables) for (const c of touchKey(m)) types.set(`${m.name}.${c}`, typeOf(m, c));
+  keyTypes.set(client, types);
   const kept = keptModels(models);
   await client.query([
-    ...tables.map((m) => `create temp table ${ident(`touched_${m.name}`)} (${touchKey(m).map((c) => `${ident(c)} ${types.get(`${m.name}.${c}`)}`).join(', ')}) on commit drop;`),
+    ...tables.map((m) => `create temp table ${ident(`touched_${m.name}`)} (${typed(m, touchKey(m))}) on commit drop;`),
     // empty until the model's update fills them, so a scope reading them also works when it was skipped
     ...tables.filter((m) => kept.has(m.name)).map((m) => {
-      const like = `select ${keptList(kept.get(m.name)!)} from ${ident(publishedSchema(m.layer))}.${ident(m.name)} limit 0`;
-      return `create temp table ${ident(`deleted_${m.name}`)} on commit drop as ${like}; create temp table ${ident(`inserted_${m.name}`)} on commit drop as ${like};`;
+      const keep = kept.get(m.name)!;
+      const columns = typed(m, keep === 'all' ? columnsOf.get(m.name)!.map((c) => c.name) : keep);
+      return `create temp table ${ident(`deleted_${m.name}`)} (${columns}) on commit drop; create temp table ${ident(`inserted_${m.name}`)} (${columns}) on commit drop;`;
     }),
   ].join('\n'));
 }
@@ -285,6 +291,7 @@ export async function applyModels(client: Client, models: readonly Model[], chan
 
 /** `-- @incremental_when:` of a whole model: false means the batch cannot change it (the calendar when no date falls outside it). */
 async function mayChange(client: Client, m: Model, byName: ReadonlyMap<string, Model>): Promise<boolean> {
+  if ([...m.incrementalWhen!.matchAll(CHANGES)].length > 0) throw new Error(`${m.file}: '@incremental_when' cannot read changes(): no model keeps its change for it`);
   const { rows } = await client.query<{ v: boolean | null }>(`select (${compileScope(m.incrementalWhen!, m, byName, 'after')}) as v`);
   return rows[0]?.v !== false;
 }
