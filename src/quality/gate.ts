@@ -114,7 +114,10 @@ export async function runQualityGate(poolOrNull: Pool, opts: GateOptions): Promi
   const pool = (opts.client ?? poolOrNull) as Pool;
   const models = opts.models ?? (await loadModels());
   const all = await collectChecks({ sources: opts.sources, models });
-  const jobs = (opts.targets ? all.filter((j) => j.checks.some((c) => opts.targets!.has(c.target) || (c.reads !== undefined && opts.targets!.has(c.reads)))) : all)
+  // a reconciliation also runs when its other side changed, unless it is declared on a view (which
+  // cannot have missed a partition)
+  const views = new Set(models.filter((m) => m.materialized === 'view').map((m) => m.name));
+  const jobs = (opts.targets ? all.filter((j) => j.checks.some((c) => opts.targets!.has(c.target) || (c.reads !== undefined && opts.targets!.has(c.reads) && !views.has(c.target)))) : all)
     // A feed batch's raw rows were validated by the same spec a moment ago, row by row; re-reading
     // the whole raw table for the same per-row rules would cost more than the batch. The table-level
     // raw checks (keys, relationships) still run.
