@@ -63,6 +63,8 @@ function touchKey(m: Model): string[] {
 
 /** `{{ changes('<model>'[, '<column>', ...]) }}` in a scope (changesScope). */
 const CHANGES = /\{\{\s*changes\(\s*'([a-z0-9_]+)'((?:\s*,\s*'[a-z0-9_]+')*)\s*\)\s*\}\}/g;
+/** `{{ changed('<source>'[, '<column>', ...]) }}` in a scope (changedScope). */
+const CHANGED = /\{\{\s*changed\(\s*'([a-z0-9_]+)'((?:\s*,\s*'[a-z0-9_]+')*)\s*\)\s*\}\}/g;
 const TOUCHED = /\{\{\s*touched\(\s*'([a-z0-9_]+)'\s*\)\s*\}\}/g;
 const REF = /\{\{\s*ref\(\s*'([a-z0-9_]+)'\s*\)\s*\}\}/g;
 const columnList = (list: string): string[] => [...list.matchAll(/'([a-z0-9_]+)'/g)].map((c) => c[1]!);
@@ -88,8 +90,10 @@ function compileScope(sql: string, model: Model, byName: ReadonlyMap<string, Mod
   return withRefs
     .replace(withAlias(CHANGES), (_, name: string, list: string, after?: string, word?: string) =>
       named(changesScope(model, byName, name, columnList(list), pass), `changes_${name}`, after, word))
-    .replace(withAlias(/\{\{\s*changed\(\s*'([a-z0-9_]+)'((?:\s*,\s*'[a-z0-9_]+')*)\s*\)\s*\}\}/), (_, s: string, list: string, after?: string, word?: string) =>
-      columnList(list).length === 0 ? `${changedTable(s)}${after ?? ''}` : named(changedScope(model, s, list), `changed_${s}`, after, word))
+    .replace(withAlias(CHANGED), (_, s: string, list: string, after?: string, word?: string) => {
+      const columns = columnList(list);
+      return columns.length === 0 ? `${changedTable(s)}${after ?? ''}` : named(changedScope(model, s, columns), `changed_${s}`, after, word);
+    })
     .replace(TOUCHED, (_, m: string) => {
       if (!byName.has(m)) throw new Error(`${model.file}: touched('${m}') names no model`);
       return touchedTable(m);
@@ -102,8 +106,7 @@ function compileScope(sql: string, model: Model, byName: ReadonlyMap<string, Mod
  * one of them (or is a new key): a model that reads those columns alone is not touched by the
  * others (people_dim by an order's status).
  */
-function changedScope(model: Model, source: string, list: string): string {
-  const columns = columnList(list);
+function changedScope(model: Model, source: string, columns: readonly string[]): string {
   const spec = SOURCES.find((s) => s.name === source);
   if (!spec) throw new Error(`${model.file}: changed('${source}') names no source`);
   const unknown = columns.find((c) => !spec.columns.some((x) => x.name === c));
@@ -193,8 +196,14 @@ function checkLateScopes(models: readonly Model[]): void {
 /** What a kept model keeps of its rows: a select list. */
 const keptList = (columns: string[] | 'all'): string => (columns === 'all' ? '*' : columns.map(ident).join(', '));
 
-/** The key columns' types of each model, read once per batch (createTouchedTables) for applyPartitions. */
-const keyTypes = new WeakMap<object, Map<string, string>>();
+/** Every model table's columns and their types, read once per batch (createTouchedTables) for applyPartitions and applyAdditive. */
+const modelColumns = new WeakMap<object, Map<string, { name: string; type: string }[]>>();
+
+function columnsOf(client: Client, m: Model): { name: string; type: string }[] {
+  const columns = modelColumns.get(client)?.get(m.name);
+  if (!columns) throw new Error(`${m.file}: the batch's tables were not created (createTouchedTables) before its update`);
+  return columns;
+}
 
 /**
  * Empty `touched_<model>` tables (session temporary, dropped at commit) typed like the model's key
@@ -214,25 +223,18 @@ export async function createTouchedTables(client: Client, models: readonly Model
       order by w.i, a.attnum`,
     [tables.map(relOf)],
   );
-  const columnsOf = new Map<string, { name: string; type: string }[]>(tables.map((m) => [m.name, []]));
-  for (const r of rows) columnsOf.get(tables[Number(r.i) - 1]!.name)!.push({ name: r.name, type: r.type });
-  const typeOf = (m: Model, c: string): string => {
-    const col = columnsOf.get(m.name)!.find((x) => x.name === c);
-    if (!col) throw new Error(`${m.file}: '${c}' is not a column of the model (named as its key, or by a changes('${m.name}', ...) scope)`);
-    return col.type;
-  };
-  const typed = (m: Model, names: readonly string[]): string => names.map((c) => `${ident(c)} ${typeOf(m, c)}`).join(', ');
-  const types = new Map<string, string>();
-  for (const m of tables) for (const c of touchKey(m)) types.set(`${m.name}.${c}`, typeOf(m, c));
-  keyTypes.set(client, types);
+  const columns = new Map<string, { name: string; type: string }[]>(tables.map((m) => [m.name, []]));
+  for (const r of rows) columns.get(tables[Number(r.i) - 1]!.name)!.push({ name: r.name, type: r.type });
+  modelColumns.set(client, columns);
+  const typed = (m: Model, names: readonly string[]): string => names.map((c) => `${ident(c)} ${columnType(client, m, c)}`).join(', ');
   const kept = keptModels(models);
   await client.query([
     ...tables.map((m) => `create temp table ${ident(`touched_${m.name}`)} (${typed(m, touchKey(m))}) on commit drop;`),
     // empty until the model's update fills them, so a scope reading them also works when it was skipped
     ...tables.filter((m) => kept.has(m.name)).map((m) => {
       const keep = kept.get(m.name)!;
-      const columns = typed(m, keep === 'all' ? columnsOf.get(m.name)!.map((c) => c.name) : keep);
-      return `create temp table ${ident(`deleted_${m.name}`)} (${columns}) on commit drop; create temp table ${ident(`inserted_${m.name}`)} (${columns}) on commit drop;`;
+      const list = typed(m, keep === 'all' ? columnsOf(client, m).map((c) => c.name) : keep);
+      return `create temp table ${ident(`deleted_${m.name}`)} (${list}) on commit drop; create temp table ${ident(`inserted_${m.name}`)} (${list}) on commit drop;`;
     }),
   ].join('\n'));
 }
@@ -310,16 +312,11 @@ async function mayChange(client: Client, m: Model, byName: ReadonlyMap<string, M
   return rows[0]?.v !== false;
 }
 
-async function keyType(client: Client, m: Model, column: string): Promise<string> {
-  const known = keyTypes.get(client)?.get(`${m.name}.${column}`);
-  if (known) return known;
-  const { rows } = await client.query<{ t: string }>(
-    `select format_type(a.atttypid, a.atttypmod) as t from pg_attribute a
-      where a.attrelid = $1::regclass and a.attname = $2 and not a.attisdropped`,
-    [`${ident(publishedSchema(m.layer))}.${ident(m.name)}`, column],
-  );
-  if (!rows[0]) throw new Error(`${m.file}: @incremental key '${column}' is not a column of the model`);
-  return rows[0].t;
+/** A model column's type, from the catalog read at the start of the batch. */
+function columnType(client: Client, m: Model, column: string): string {
+  const col = columnsOf(client, m).find((x) => x.name === column);
+  if (!col) throw new Error(`${m.file}: '${column}' is not a column of the model (named as its key, or by a changes('${m.name}', ...) scope)`);
+  return col.type;
 }
 
 /**
@@ -347,7 +344,7 @@ async function applyPartitions(client: Client, m: Model, byName: ReadonlyMap<str
   const column = m.incremental!.key;
   const key = ident(column);
   const table = `${ident(publishedSchema(m.layer))}.${ident(m.name)}`;
-  const type = await keyType(client, m, column);
+  const type = columnType(client, m, column);
   const { rows } = await client.query<{ keys: unknown[] | null }>(`select array_agg(${key}) as keys from ${touchedTable(m.name)}`);
   const keys = rows[0]?.keys ?? [];
   if (keys.length === 0) return { model: m.name, strategy: 'partitions', touched: 0, deleted: 0, inserted: 0, ms: 0 };
@@ -410,11 +407,7 @@ async function applyWhole(client: Client, m: Model, byName: ReadonlyMap<string, 
 async function applyAdditive(client: Client, m: Model, byName: ReadonlyMap<string, Model>): Promise<ModelChange> {
   const source = m.incrementalAdditive!;
   const table = `${ident(publishedSchema(m.layer))}.${ident(m.name)}`;
-  const { rows: columns } = await client.query<{ name: string; type: string }>(
-    `select attname as name, format_type(atttypid, atttypmod) as type from pg_attribute
-      where attrelid = $1::regclass and attnum > 0 and not attisdropped order by attnum`,
-    [table],
-  );
+  const columns = columnsOf(client, m);
   const pk = m.primaryKey!;
   const isSum = (c: { name: string; type: string }) => !pk.includes(c.name) && /^(smallint|integer|bigint|numeric)/.test(c.type);
   const inexact = columns.find((c) => !pk.includes(c.name) && /^(real|double precision)/.test(c.type));
