@@ -19,14 +19,15 @@ import { throwIfInterrupted } from '../db/interrupt.ts';
 import { keepParseWorkersIdle } from '../ingest/parseWorkers.ts';
 import type { FileLoadResult } from '../ingest/loadFile.ts';
 import type { Logger } from '../log.ts';
-import { runQualityGate, storeGateResults } from '../quality/gate.ts';
+import { batchMeasures, runQualityGate, storeGateResults } from '../quality/gate.ts';
+import { BatchDeltas } from '../transform/deltas.ts';
 import type { TouchedKeys } from '../quality/types.ts';
 import { sourceByName, SOURCES, versionsOf, versionsTableName } from '../sources/index.ts';
 import { applyModels, changedTable, collectScopesBefore, createTouchedTables, touchedScope, type ModelChange } from '../transform/incremental.ts';
 import type { Model } from '../transform/models.ts';
 import { FEED_SOURCE_ORDER } from './cut.sql.ts';
 import { BatchError, listBatches, verifyBatchFiles, type LandedBatch } from './manifest.ts';
-import { applySource, createChangedTables, ensureRawKeyIndexes, prepareSource, type SourceMerge } from './merge.ts';
+import { applySource, createChangedTables, ensureRawKeyIndexes, measureMerge, prepareSource, type SourceMerge } from './merge.ts';
 
 /** work_mem of a batch transaction (the recomputed partitions sort and hash in memory). */
 const BATCH_WORK_MEM = '128MB';
@@ -103,6 +104,7 @@ export async function applyPendingBatches(pool: Pool, opts: ApplyOptions): Promi
   // tenth; once one was needed, it is kept for the rest of the run.
   keepParseWorkersIdle(60_000);
   await ensureRawKeyIndexes(pool, SOURCES);
+  const measures = await batchMeasures({ models: opts.models });
   for (const batch of batches) {
     const { batchId, checksum, previous } = batch.manifest;
     const known = applied.get(batchId);
@@ -124,7 +126,7 @@ export async function applyPendingBatches(pool: Pool, opts: ApplyOptions): Promi
       break;
     }
     throwIfInterrupted(); // a stop request between batches ends the run before the next one
-    const outcome = await applyBatch(pool, batch, opts);
+    const outcome = await applyBatch(pool, batch, opts, measures);
     applied.set(batchId, checksum);
     result.applied.push(outcome);
     opts.onBatch?.(outcome);
@@ -133,7 +135,7 @@ export async function applyPendingBatches(pool: Pool, opts: ApplyOptions): Promi
   return result;
 }
 
-async function applyBatch(pool: Pool, batch: LandedBatch, opts: ApplyOptions): Promise<BatchOutcome> {
+async function applyBatch(pool: Pool, batch: LandedBatch, opts: ApplyOptions, measures: ReadonlyMap<string, readonly string[]>): Promise<BatchOutcome> {
   const started = performance.now();
   const { batchId } = batch.manifest;
   const log = opts.log.child({ batch: batchId });
@@ -143,7 +145,7 @@ async function applyBatch(pool: Pool, batch: LandedBatch, opts: ApplyOptions): P
   const scratch = `feed_batch_${process.pid}`;
   try {
     // A database error names the batch it happened in (BatchErrors already do).
-    const outcome = await withStep(`batch ${batchId}`, () => applyInTransaction(pool, batch, runId, scratch, opts.models, log));
+    const outcome = await withStep(`batch ${batchId}`, () => applyInTransaction(pool, batch, runId, scratch, opts.models, new BatchDeltas(measures), log));
     // committed: a vacuum that fails costs the next batches speed, never this batch's data
     await vacuumTables(pool, outcome.analyzed).catch((err: Error) => log.warn({ step: 'vacuum', tables: outcome.analyzed, error: err.message }, 'vacuum after the batch failed'));
     outcome.ms = Math.round(performance.now() - started);
@@ -174,7 +176,7 @@ function touchedKeys(models: readonly Model[], changedSources: ReadonlySet<strin
   return out;
 }
 
-async function applyInTransaction(pool: Pool, batch: LandedBatch, runId: number, scratch: string, models: readonly Model[], log: Logger): Promise<BatchOutcome> {
+async function applyInTransaction(pool: Pool, batch: LandedBatch, runId: number, scratch: string, models: readonly Model[], deltas: BatchDeltas, log: Logger): Promise<BatchOutcome> {
   const m = batch.manifest;
   const t0 = performance.now();
   // 1. Validate and quarantine exactly as the full load does, into a scratch schema.
@@ -208,7 +210,9 @@ async function applyInTransaction(pool: Pool, batch: LandedBatch, runId: number,
     for (const spec of order) merges.push(await prepareSource(client, spec, scratch, m.batchId, inBatch.has(spec.name)));
     await analyzeTemporary(client, order.map((spec) => changedTable(spec.name))); // the scopes join them to the models
     await collectScopesBefore(client, models);
+    const measureMerged = await measureMerge(client, order, merges, deltas);
     for (const [i, spec] of order.entries()) await applySource(client, spec, scratch, merges[i]!);
+    await measureMerged();
     const rawStatistics = await tableStatistics(client, [RAW_SCHEMA]);
     for (const [i, spec] of order.entries()) {
       await rawStatistics.refreshIfStale(RAW_SCHEMA, spec.name, merges[i]!.changed);
@@ -219,14 +223,14 @@ async function applyInTransaction(pool: Pool, batch: LandedBatch, runId: number,
     const changedSources = new Set(merges.filter((x) => x.changed > 0).map((x) => x.source));
     // A model reading a source's history (`source('sellers_versions')`) is upstream of it too.
     const changedRaw = new Set([...changedSources, ...[...changedSources].filter((x) => versionsOf(sourceByName(x))).map((x) => versionsTableName({ name: x }))]);
-    const changes = await applyModels(client, models, changedRaw);
+    const changes = await applyModels(client, models, changedRaw, deltas);
     const t3 = performance.now();
     // 4. The gate on the uncommitted state: an error-level failure refuses the batch.
     const targets = new Set([...changedSources, ...changes.filter((c) => c.touched > 0).map((c) => c.model)]);
     gateOutcome = targets.size === 0
       ? { passed: true, results: [], failedErrors: [], logicalDate: '', durationMs: 0 }
       : await runQualityGate(pool, {
-        runId, staged: false, client, incremental: true, targets, touched: touchedKeys(models, changedSources, changes), log: log.child({ step: 'check' }),
+        runId, staged: false, client, incremental: true, targets, touched: touchedKeys(models, changedSources, changes), deltas, log: log.child({ step: 'check' }),
         // the batch's own day is the run's logical date, as Airflow's is of a daily run: freshness
         // then says whether the feed still brings new orders (the newest purchase of raw, the
         // default, is fresh by definition, and costs a scan of every order)

@@ -24,6 +24,7 @@ import { analyzeTemporary } from '../db/statistics.ts';
 import { RAW_SCHEMA } from '../ingest/ingest.ts';
 import { ARRIVAL_COLUMN, LINE_COLUMN } from '../ingest/rawTable.ts';
 import { versionsOf, versionsTableName, type SourceSpec } from '../sources/index.ts';
+import type { BatchDeltas } from '../transform/deltas.ts';
 import { CHANGED_COLUMNS, changedTable } from '../transform/incremental.ts';
 
 export interface SourceMerge {
@@ -214,4 +215,24 @@ export async function applySource(client: Client, spec: SourceSpec, batchSchema:
   }
   await client.query(`delete from ${raw(spec)} r using ${newest} n where ${sameKey(spec, 'r', 'n')}`);
   await client.query(`insert into ${raw(spec)} (${cols}) select ${cols} from ${newest}`);
+}
+
+/**
+ * Measures, for the gate (src/transform/deltas.ts), the raw tables the merge is about to change:
+ * the rows of the changed keys (in the table and in its history), or the whole table of a reference
+ * file, before applySource; the function it returns measures them again after, and records both.
+ */
+export async function measureMerge(client: Client, specs: readonly SourceSpec[], merges: readonly SourceMerge[], deltas: BatchDeltas): Promise<() => Promise<void>> {
+  const tables = specs.flatMap((spec, i) => (merges[i]!.changed === 0 ? [] : [
+    { name: spec.name, rel: raw(spec), spec },
+    ...(versionsOf(spec) ? [{ name: versionsTableName(spec), rel: rawVersions(spec), spec }] : []),
+  ])).filter((t) => deltas.exprs(t.name).length > 0);
+  const rows = (t: (typeof tables)[number]) => (t.spec.feed.kind === 'reference'
+    ? t.rel
+    : `${t.rel} r where (${keyCols(t.spec).map((k) => `r.${k}`).join(', ')}) in (select ${keyCols(t.spec).join(', ')} from ${changedTable(t.spec.name)})`);
+  const before: Record<string, unknown>[] = [];
+  for (const t of tables) before.push(await deltas.measure(client, t.name, rows(t)));
+  return async () => {
+    for (const [i, t] of tables.entries()) deltas.record(t.name, before[i]!, await deltas.measure(client, t.name, rows(t)));
+  };
 }

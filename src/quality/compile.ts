@@ -1,5 +1,6 @@
 import { ident, literal } from '../db/connection.ts';
 import type { TestSpec } from './grammar.ts';
+import type { Measured } from '../transform/deltas.ts';
 import { SAMPLE_SIZE, type CheckEnv, type CheckJob, type CheckLayer, type CheckMeta, type CheckOutcome, type Queryable, type TouchedKeys } from './types.ts';
 
 /** The table a test is declared on: a model, or a source's raw table. */
@@ -159,6 +160,8 @@ type SideValue = { ok: true; text: string | null; num: string } | { ok: false; e
 
 /** One aggregate call (`count(*)`, `sum(x)`, `count(distinct a || b)`): it takes a FILTER clause. */
 const SINGLE_AGGREGATE = /^(count|sum|min|max|avg)\s*\((?:[^()]|\([^()]*\))*\)$/s;
+/** One count or sum of all the rows (no distinct): the total of a table is the sum of its parts. */
+const ADDITIVE = /^(count|sum)\s*\((?!\s*distinct\b)(?:[^()]|\([^()]*\))*\)$/is;
 
 /** The reconciliation jobs: one per checked table; the side scans are shared through a per-run cache. */
 function reconcileJobs(rules: readonly ReconcileRule[]): CheckJob[] {
@@ -206,24 +209,55 @@ function reconcileJobs(rules: readonly ReconcileRule[]): CheckJob[] {
     const key = groupKey(side);
     return (await scan(q, env, key))[groups.get(key)!.exprs.indexOf(exprOf(side))]!;
   };
+  // A feed batch proves an exact reconciliation from its change (src/transform/deltas.ts): the two
+  // totals were equal after the last gate (an error-level failure refuses a batch), so they are
+  // equal now when both sides changed by the same amount. A side the batch did not change moved by
+  // nothing; a side it changed but no writer measured is computed whole, as is every other rule.
+  const additive = (side: ReconcileSide) => ADDITIVE.test(side.sql.trim());
+  const change = (env: CheckEnv, r: ReconcileRule): [Measured, Measured] | undefined => {
+    if (!env.delta || r.meta.severity !== 'error' || r.tolerance !== 0 || !additive(r.left) || !additive(r.right)) return undefined;
+    const sides = [r.left, r.right].map((side) => (env.unchanged?.(side.table) ? { before: '0', after: '0' } : env.delta!(side.table, exprOf(side))));
+    return sides[0] && sides[1] ? [sides[0], sides[1]] : undefined;
+  };
   const byTarget = new Map<string, ReconcileRule[]>();
   for (const r of rules) byTarget.set(r.meta.target, [...(byTarget.get(r.meta.target) ?? []), r]);
   return [...byTarget.values()].map((mine): CheckJob => ({
     checks: mine.map((r) => r.meta),
     weight: 3,
+    measures: mine.filter((r) => additive(r.left) && additive(r.right)).flatMap((r) => [r.left, r.right]).map((side) => ({ table: side.table.name, expr: exprOf(side) })),
     run: async (q, env) => {
-      const pairs = [];
-      for (const r of mine) pairs.push({ r, l: await value(q, env, r.left), v: await value(q, env, r.right) });
-      const ok = pairs.filter((p) => p.l.ok && p.v.ok) as { r: ReconcileRule; l: { text: string | null; num: string }; v: { text: string | null; num: string } }[];
+      // each side: its value now and before the batch (0 for a whole total), or why it could not run
+      type Side = { ok: true; text: string | null; now: string; was: string } | { ok: false; error: string };
+      const pairs: { r: ReconcileRule; l: Side; v: Side; batch: boolean }[] = [];
+      for (const r of mine) {
+        const moved = change(env, r);
+        if (moved) {
+          pairs.push({ r, batch: true, l: { ok: true, text: null, now: moved[0].after, was: moved[0].before }, v: { ok: true, text: null, now: moved[1].after, was: moved[1].before } });
+          continue;
+        }
+        const whole = (s: SideValue): Side => (s.ok ? { ok: true, text: s.text, now: s.num, was: '0' } : s);
+        pairs.push({ r, batch: false, l: whole(await value(q, env, r.left)), v: whole(await value(q, env, r.right)) });
+      }
+      type Known = { r: ReconcileRule; l: { text: string | null; now: string; was: string }; v: { text: string | null; now: string; was: string }; batch: boolean };
+      const ok = pairs.filter((p) => p.l.ok && p.v.ok) as Known[];
       // compared as numerics in SQL, as the single-check query did (abs(l - r) > tolerance)
       const { rows } = ok.length
-        ? await q.query<{ bad: boolean }>('select abs(l::numeric - r::numeric) > t::numeric as bad from unnest($1::text[], $2::text[], $3::text[]) with ordinality u(l, r, t, i) order by i',
-          [ok.map((p) => p.l.num), ok.map((p) => p.v.num), ok.map((p) => String(p.r.tolerance))])
+        ? await q.query<{ bad: boolean; dl: string; dr: string }>(
+          `select abs((ln::numeric - lw::numeric) - (rn::numeric - rw::numeric)) > t::numeric as bad,
+                  (ln::numeric - lw::numeric)::text as dl, (rn::numeric - rw::numeric)::text as dr
+             from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) with ordinality u(ln, lw, rn, rw, t, i) order by i`,
+          [ok.map((p) => p.l.now), ok.map((p) => p.l.was), ok.map((p) => p.v.now), ok.map((p) => p.v.was), ok.map((p) => String(p.r.tolerance))])
         : { rows: [] };
       return pairs.map((p): CheckOutcome => {
         const broken = !p.l.ok ? p.l : !p.v.ok ? p.v : undefined;
         if (broken && !broken.ok) return { failingRows: 0, sample: [], note: `check could not run: ${broken.error}`, details: { error: broken.error } };
-        const bad = rows[ok.findIndex((o) => o.r === p.r)]!.bad;
+        const { bad, dl, dr } = rows[ok.findIndex((o) => o.r === p.r)]!;
+        if (p.batch) {
+          const said = `this batch changed ${p.r.left.label} by ${dl} and ${p.r.right.label} by ${dr}`;
+          return bad
+            ? { failingRows: 1, sample: [`${said} (equal before it)`] }
+            : { failingRows: 0, sample: [], note: `${said}: checked on the batch's change (the totals were equal after the last gate)` };
+        }
         const l = p.l as { text: string | null };
         const v = p.v as { text: string | null };
         return bad

@@ -5,6 +5,7 @@ import { RAW_BUILD_SCHEMA, RAW_SCHEMA } from '../ingest/ingest.ts';
 import type { Logger } from '../log.ts';
 import { SOURCES, type SourceSpec, versionsOf, versionsTableName } from '../sources/index.ts';
 import { buildSchema } from '../transform/build.ts';
+import type { BatchDeltas } from '../transform/deltas.ts';
 import { loadModels, MODEL_LAYERS, type Model } from '../transform/models.ts';
 import { fuse } from './compile.ts';
 import { modelChecks } from './modelChecks.ts';
@@ -49,6 +50,8 @@ export interface GateOptions {
    * rows the batch touched. Error-level row and uniqueness checks of those tables look at these rows only.
    */
   touched?: ReadonlyMap<string, TouchedKeys>;
+  /** Feed batches: what the batch's writers measured of the tables they changed (batchMeasures says what to measure). */
+  deltas?: BatchDeltas;
   /** For tests: other specs/models than the project's. */
   sources?: readonly SourceSpec[];
   models?: readonly Model[];
@@ -103,6 +106,17 @@ export async function collectChecks(opts: { sources?: readonly SourceSpec[]; mod
   return fuse([...sourceChecks(opts.sources ?? SOURCES), ...modelChecks(models)]);
 }
 
+/** What a feed batch's writers measure for the checks (CheckJob.measures), per table: BatchDeltas' input. */
+export async function batchMeasures(opts: { sources?: readonly SourceSpec[]; models?: readonly Model[] } = {}): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  for (const { table, expr } of (await collectChecks(opts)).flatMap((j) => j.measures ?? [])) {
+    const mine = out.get(table) ?? [];
+    if (!mine.includes(expr)) mine.push(expr);
+    out.set(table, mine);
+  }
+  return out;
+}
+
 /**
  * Runs every check (independent queries, a few at a time on the pool) and stores the results in
  * audit.quality_results with one insert. `passed` is false when an error-level check fails, or a
@@ -152,10 +166,12 @@ export async function runQualityGate(poolOrNull: Pool, opts: GateOptions): Promi
     loadRunId,
     validatedLoad: loadRunId !== null && loadRunId === opts.runId,
     touched: opts.touched ? (rel) => opts.touched!.get(rel.name) : undefined,
-    // what the batch changed is in targets (a source's history table changes with it: unknown here)
+    // what the batch changed is in targets (a source's history table changes with it: unknown here;
+    // a view changes with what it reads)
     unchanged: opts.touched && opts.targets
-      ? (rel) => !opts.targets!.has(rel.name) && (rel.type === 'source' ? (opts.sources ?? SOURCES).some((s) => s.name === rel.name) : layerOf.has(rel.name))
+      ? (rel) => !opts.targets!.has(rel.name) && (rel.type === 'source' ? (opts.sources ?? SOURCES).some((s) => s.name === rel.name) : layerOf.has(rel.name) && !views.has(rel.name))
       : undefined,
+    delta: opts.deltas ? (rel, expr) => opts.deltas!.get(rel.name, expr) : undefined,
   };
 
   const results: CheckResult[] = [];

@@ -65,6 +65,11 @@ export interface CheckEnv {
   touched?(rel: { type: 'ref' | 'source' | 'auto'; name: string }): TouchedKeys | undefined;
   /** Feed batches only: true when the batch did not change the table at all. */
   unchanged?(rel: { type: 'ref' | 'source' | 'auto'; name: string }): boolean;
+  /**
+   * Feed batches only: an aggregate of a table over the rows the batch took out of it and put into
+   * it, when the writer measured it exactly (src/transform/deltas.ts), for CheckJob.measures.
+   */
+  delta?(rel: { type: 'ref' | 'source' | 'auto'; name: string }, expr: string): { before: string; after: string } | undefined;
 }
 
 export interface Queryable {
@@ -77,6 +82,8 @@ export interface CheckJob {
   run(q: Queryable, env: CheckEnv): Promise<CheckOutcome[]>;
   /** Rough cost, to start the heavy jobs first. */
   weight?: number;
+  /** Aggregates (of a table, by name) a feed batch's writers measure for this job's CheckEnv.delta. */
+  measures?: { table: string; expr: string }[];
 }
 
 export interface CheckResult extends CheckMeta {

@@ -29,6 +29,7 @@ import { SOURCES } from '../sources/index.ts';
 import { analyzeTemporary, tableStatistics } from '../db/statistics.ts';
 import { RAW_SCHEMA } from '../ingest/ingest.ts';
 import { compileModel } from './build.ts';
+import type { BatchDeltas } from './deltas.ts';
 import { replaceRefs, type Model } from './models.ts';
 
 const publishedSchema = (layer: string): string => layer;
@@ -268,7 +269,7 @@ async function addScope(client: Client, m: Model, byName: ReadonlyMap<string, Mo
  * whose raw rows the batch changed (a model with none of them upstream and no touched upstream
  * model is skipped at no cost).
  */
-export async function applyModels(client: Client, models: readonly Model[], changedSources: ReadonlySet<string>): Promise<ModelChange[]> {
+export async function applyModels(client: Client, models: readonly Model[], changedSources: ReadonlySet<string>, deltas?: BatchDeltas): Promise<ModelChange[]> {
   const byName = new Map(models.map((m) => [m.name, m]));
   const kept = keptModels(models);
   const dirty = new Set<string>();
@@ -290,8 +291,8 @@ export async function applyModels(client: Client, models: readonly Model[], chan
       continue;
     }
     const change = m.incremental
-      ? await applyPartitions(client, m, byName, kept.get(m.name))
-      : m.incrementalAdditive ? await applyAdditive(client, m, byName) : await applyWhole(client, m, byName);
+      ? await applyPartitions(client, m, byName, kept.get(m.name), deltas)
+      : m.incrementalAdditive ? await applyAdditive(client, m, byName, deltas) : await applyWhole(client, m, byName, deltas);
     // the models after this one, and the gate, plan with its new size (src/db/statistics.ts)
     if (await statistics.refreshIfStale(publishedSchema(m.layer), m.name, change.deleted + change.inserted)) change.analyzed = true;
     // The scopes downstream and the gate join this table of keys to whole models: planned from its
@@ -339,7 +340,7 @@ function partitionScoped(m: Model, byName: ReadonlyMap<string, Model>): Model {
   return { ...m, sql: sql.replace(/(\bwith\s+|,\s*)([a-z_][a-z0-9_]*)\s+as\s+\(/g, '$1$2 as not materialized (') };
 }
 
-async function applyPartitions(client: Client, m: Model, byName: ReadonlyMap<string, Model>, keep: string[] | 'all' | undefined): Promise<ModelChange> {
+async function applyPartitions(client: Client, m: Model, byName: ReadonlyMap<string, Model>, keep: string[] | 'all' | undefined, deltas?: BatchDeltas): Promise<ModelChange> {
   await addScope(client, m, byName);
   const column = m.incremental!.key;
   const key = ident(column);
@@ -351,20 +352,31 @@ async function applyPartitions(client: Client, m: Model, byName: ReadonlyMap<str
   // The key list goes in as a constant array so the planner pushes `key = any(...)` into the model's
   // CTEs (through GROUP BY and PARTITION BY on the key) and reaches the indexes.
   const recompute = `select * from (${compileModel(partitionScoped(m, byName), byName, RAW_SCHEMA, publishedSchema)}) model where model.${key} = any($1::${type}[])`;
-  let deleted, inserted;
-  if (keep) {
-    // An additive model or a changes() scope downstream reads this batch's change: keep the rows
-    // that left and came (in the tables createTouchedTables made).
-    deleted = await client.query(`with gone as (delete from ${table} where ${key} = any($1::${type}[]) returning ${keptList(keep)}) insert into ${deletedTable(m.name)} select * from gone`, [keys]);
-    inserted = await client.query(`with came as (insert into ${table} ${recompute} returning ${keptList(keep)}) insert into ${insertedTable(m.name)} select * from came`, [keys]);
-  } else {
-    deleted = await client.query(`delete from ${table} where ${key} = any($1::${type}[])`, [keys]);
-    inserted = await client.query(`insert into ${table} ${recompute}`, [keys]);
+  const measured = deltas && deltas.exprs(m.name).length > 0 ? deltas.selectList(m.name) : undefined;
+  if (!keep && !measured) {
+    const deleted = await client.query(`delete from ${table} where ${key} = any($1::${type}[])`, [keys]);
+    const inserted = await client.query(`insert into ${table} ${recompute}`, [keys]);
+    return { model: m.name, strategy: 'partitions', touched: keys.length, deleted: deleted.rowCount ?? 0, inserted: inserted.rowCount ?? 0, ms: 0 };
   }
-  return { model: m.name, strategy: 'partitions', touched: keys.length, deleted: deleted.rowCount ?? 0, inserted: inserted.rowCount ?? 0, ms: 0 };
+  // The rows that left and came are kept (in the tables createTouchedTables made) when an additive
+  // model or a changes() scope downstream reads them, and measured when the gate proves a
+  // reconciliation from them (deltas.ts): both off the rows the statement writes, with no second read.
+  const written = async (cte: string, write: string, into: string): Promise<{ n: number; row: Record<string, unknown> }> => {
+    const { rows: [row] } = await client.query<Record<string, unknown>>(
+      `with ${cte} as (${write} returning ${measured ? '*' : keptList(keep!)})
+       ${keep ? `, kept as (insert into ${into} select ${measured ? keptList(keep) : '*'} from ${cte})` : ''}
+       select count(*)::int as n${measured ? `, ${measured}` : ''} from ${cte}`,
+      [keys],
+    );
+    return { n: Number(row!.n), row: row! };
+  };
+  const deleted = await written('gone', `delete from ${table} where ${key} = any($1::${type}[])`, deletedTable(m.name));
+  const inserted = await written('came', `insert into ${table} ${recompute}`, insertedTable(m.name));
+  if (measured) deltas!.record(m.name, deleted.row, inserted.row);
+  return { model: m.name, strategy: 'partitions', touched: keys.length, deleted: deleted.n, inserted: inserted.n, ms: 0 };
 }
 
-async function applyWhole(client: Client, m: Model, byName: ReadonlyMap<string, Model>): Promise<ModelChange> {
+async function applyWhole(client: Client, m: Model, byName: ReadonlyMap<string, Model>, deltas?: BatchDeltas): Promise<ModelChange> {
   const table = `${ident(publishedSchema(m.layer))}.${ident(m.name)}`;
   const pk = touchKey(m).map(ident);
   const fresh = ident(`fresh_${m.name}`);
@@ -383,6 +395,7 @@ async function applyWhole(client: Client, m: Model, byName: ReadonlyMap<string, 
   // `not (x is null)`: a row with one null column is neither null nor `is not null`
   await client.query(`create temp table ${gone} on commit drop as select (d.old).* from ${diff} d where not (d.old is null)`);
   await client.query(`create temp table ${came} on commit drop as select (d.new).* from ${diff} d where not (d.new is null)`);
+  if (deltas && deltas.exprs(m.name).length > 0) deltas.record(m.name, await deltas.measure(client, m.name, gone), await deltas.measure(client, m.name, came));
   const match = onKey('t', 'g');
   const deleted = await client.query(`delete from ${table} t using ${gone} g where ${match}`);
   const inserted = await client.query(`insert into ${table} select * from ${came}`);
@@ -404,7 +417,7 @@ async function applyWhole(client: Client, m: Model, byName: ReadonlyMap<string, 
  * upserted with the difference, and a group whose sums all come to zero (no rows left upstream) is
  * deleted. Exact for sums and counts of exact (integer, numeric) values.
  */
-async function applyAdditive(client: Client, m: Model, byName: ReadonlyMap<string, Model>): Promise<ModelChange> {
+async function applyAdditive(client: Client, m: Model, byName: ReadonlyMap<string, Model>, deltas?: BatchDeltas): Promise<ModelChange> {
   const source = m.incrementalAdditive!;
   const table = `${ident(publishedSchema(m.layer))}.${ident(m.name)}`;
   const columns = columnsOf(client, m);
@@ -437,6 +450,10 @@ async function applyAdditive(client: Client, m: Model, byName: ReadonlyMap<strin
   await client.query(
     `delete from ${delta} d using ${table} t where ${[...keys.map((k) => `t.${k} = d.${k}`), ...sums.map((x) => `d.${x} = 0`), ...sameAttributes].join(' and ')}`,
   );
+  // measured over the groups the update changes, before and after it
+  const groups = `${table} t where (${keys.map((k) => `t.${k}`).join(', ')}) in (select ${keys.join(', ')} from ${delta})`;
+  const measured = deltas && deltas.exprs(m.name).length > 0;
+  const before = measured ? await deltas.measure(client, m.name, groups) : undefined;
   const upserted = await client.query(
     `insert into ${table} as t (${all.join(', ')}) select ${all.join(', ')} from ${delta}
        on conflict (${keys.join(', ')}) do update set ${[...sums.map((x) => `${x} = t.${x} + excluded.${x}`), ...attributes.map((a) => `${a} = excluded.${a}`)].join(', ')}`,
@@ -444,6 +461,7 @@ async function applyAdditive(client: Client, m: Model, byName: ReadonlyMap<strin
   const deleted = await client.query(
     `delete from ${table} t using ${delta} d where ${keys.map((k) => `t.${k} = d.${k}`).join(' and ')} and ${sums.map((x) => `t.${x} = 0`).join(' and ')}`,
   );
+  if (measured) deltas.record(m.name, before!, await deltas.measure(client, m.name, groups));
   const touched = await client.query(`insert into ${touchedTable(m.name)} (${keys.join(', ')}) select ${keys.join(', ')} from ${delta}`);
   return { model: m.name, strategy: 'additive', touched: touched.rowCount ?? 0, deleted: deleted.rowCount ?? 0, inserted: upserted.rowCount ?? 0, ms: 0 };
 }

@@ -1,0 +1,69 @@
+/**
+ * What a feed batch took out of a table and put into it, as aggregates: the gate proves a
+ * reconciliation (`sum(gmv) = sum(item_total) of ref('orders_fact')`) from the batch's change alone.
+ *
+ * The totals of both sides were equal after the last batch (its gate passed), and a batch changes a
+ * table only through the rows it deletes and inserts, so the totals stay equal exactly when both
+ * sides changed by the same amount. Summing a day's few thousand written rows replaces scanning two
+ * whole tables, whose size grows with the warehouse, not with the day.
+ *
+ * The writer records, for each aggregate the gate asked for, its value over the rows that left the
+ * table (`before`) and over the rows that came (`after`): the deleted and inserted rows of a
+ * recomputed partition (src/transform/incremental.ts), or a table's rows of the changed keys before
+ * and after the raw merge (src/feed/apply.ts). Only sums and counts of exact (integer, numeric)
+ * values add up this way; any other aggregate, or a table no writer measured, is computed whole.
+ */
+import type { Client } from '../db/connection.ts';
+
+export interface Measured {
+  before: string;
+  after: string;
+}
+
+/** PostgreSQL types whose sums are exact, so that a total is its parts' sum to the last digit. */
+const EXACT = new Set(['bigint', 'integer', 'smallint', 'numeric']);
+
+export class BatchDeltas {
+  private readonly values = new Map<string, Map<string, Measured>>();
+
+  /** wanted: per table (model, source or history table name), the aggregate expressions to measure. */
+  constructor(private readonly wanted: ReadonlyMap<string, readonly string[]>) {}
+
+  /** The aggregates to measure on a table (none: nothing to do). */
+  exprs(table: string): readonly string[] {
+    return this.wanted.get(table) ?? [];
+  }
+
+  /**
+   * The select list measuring a table's aggregates over some rows: each value as numeric text
+   * (an empty set sums to 0) and its type (a float's sum is not exact: not recorded).
+   */
+  selectList(table: string): string {
+    return this.exprs(table).flatMap((e, i) => [`coalesce((${e}), 0)::numeric::text as d${i}`, `pg_typeof(${e})::text as t${i}`]).join(', ');
+  }
+
+  /** Records a table's aggregates over the rows it lost (before) and gained (after), from two rows of selectList. */
+  record(table: string, before: Record<string, unknown>, after: Record<string, unknown>): void {
+    // A table written twice in one batch (no writer does) is not measured: computed whole, never wrong.
+    if (this.values.has(table)) {
+      this.values.set(table, new Map());
+      return;
+    }
+    const mine = new Map<string, Measured>();
+    this.exprs(table).forEach((e, i) => {
+      if (EXACT.has(String(before[`t${i}`]))) mine.set(e, { before: String(before[`d${i}`]), after: String(after[`d${i}`]) });
+    });
+    this.values.set(table, mine);
+  }
+
+  /** A table's aggregates over some of its rows (`from`: a from-clause, with any where). */
+  async measure(client: Pick<Client, 'query'>, table: string, from: string): Promise<Record<string, unknown>> {
+    const { rows } = await client.query<Record<string, unknown>>(`select ${this.selectList(table)} from ${from}`);
+    return rows[0]!;
+  }
+
+  /** What the batch changed an aggregate of a table by, when it was measured exactly. */
+  get(table: string, expr: string): Measured | undefined {
+    return this.values.get(table)?.get(expr);
+  }
+}
