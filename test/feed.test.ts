@@ -10,7 +10,7 @@ import { BatchError, listBatches, MANIFEST_FILE } from '../src/feed/manifest.ts'
 import type { Context } from '../src/pipeline/context.ts';
 import { incrementalStep, simulateStep } from '../src/pipeline/feed.ts';
 import { runPipeline } from '../src/pipeline/run.ts';
-import { audited } from '../src/pipeline/steps.ts';
+import { audited, checkStep } from '../src/pipeline/steps.ts';
 import { verifyStep } from '../src/pipeline/verify.ts';
 import { SOURCES } from '../src/sources/index.ts';
 import { loadModels } from '../src/transform/models.ts';
@@ -163,6 +163,19 @@ describe('daily feed: simulate, apply incrementally, equal to a full load', () =
       ['stg_order_reviews.reconcile.raw', false, true],
       ['stg_orders.reconcile.raw', true, false],
     ]);
+    // Warnings carried their counts forward by what each batch wrote: the last batch's counts are
+    // what the whole gate (`olist check`) counts on the same warehouse.
+    const carried = await ctx.db.pool.query<{ check_name: string; failing_rows: string }>(
+      `select distinct on (check_name) check_name, failing_rows from audit.quality_results r join audit.feed_batches b using (run_id)
+        where r.severity = 'warn' and r.note like '% after the last gate, +% in the rows this batch wrote%' order by check_name, run_id desc`,
+    );
+    assert.ok(carried.rows.length >= 5, `warnings carried forward: ${carried.rows.map((r) => r.check_name).join(', ')}`);
+    assert.ok(carried.rows.some((r) => Number(r.failing_rows) > 0), 'some carried warning counts failing rows');
+    const { result: whole } = await audited(ctx, 'check', null, (runId) => checkStep(ctx, runId, false));
+    assert.deepEqual(
+      carried.rows.map((r) => [r.check_name, Number(r.failing_rows)]),
+      carried.rows.map((r) => [r.check_name, whole.results.find((w) => w.name === r.check_name)!.failingRows]),
+    );
   });
 
   test('replay equivalence: every table equals one full load of the same files', async () => {

@@ -228,8 +228,8 @@ export async function measureMerge(client: Client, specs: readonly SourceSpec[],
     ...(versionsOf(spec) ? [{ name: versionsTableName(spec), rel: rawVersions(spec), spec }] : []),
   ])).filter((t) => deltas.exprs(t.name).length > 0);
   const rows = (t: (typeof tables)[number]) => (t.spec.feed.kind === 'reference'
-    ? t.rel
-    : `${t.rel} r where (${keyCols(t.spec).map((k) => `r.${k}`).join(', ')}) in (select ${keyCols(t.spec).join(', ')} from ${changedTable(t.spec.name)})`);
+    ? `${t.rel} t`
+    : `${t.rel} t where (${keyCols(t.spec).map((k) => `t.${k}`).join(', ')}) in (select ${keyCols(t.spec).join(', ')} from ${changedTable(t.spec.name)})`);
   const before: Record<string, unknown>[] = [];
   for (const t of tables) before.push(await deltas.measure(client, t.name, rows(t)));
   return async () => {

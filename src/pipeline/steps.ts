@@ -182,8 +182,8 @@ export async function publishStep(
   await publishLayers(ctx.db.pool, layers, async (client) => {
     // Last chance to stop: after this the swap commits.
     throwIfInterrupted();
-    await client.query('insert into audit.publications (run_id, models, model_rows) values ($1, $2, $3)', [
-      runId, Object.keys(modelRows).length, JSON.stringify(modelRows),
+    await client.query('insert into audit.publications (run_id, models, model_rows, gate_run_id) values ($1, $2, $3, $4)', [
+      runId, Object.keys(modelRows).length, JSON.stringify(modelRows), verdict.runId,
     ]);
   }, { log: ctx.log, policy: ctx.config.publishLock });
   ctx.log.info({ runId, step: 'publish', layers: layers.map((l) => l.published) }, 'published');

@@ -301,9 +301,14 @@ export function fuse(compiled: readonly Compiled[]): CheckJob[] {
     const table = rules[0]!.table;
     const rowRules = rules.filter((r): r is RowRule => !isTotal(r));
     const totals = rules.filter(isTotal);
+    // A warning's failing rows are a count of the table's rows: a feed batch carries the last
+    // gate's count forward by what its writers measured (src/transform/deltas.ts).
+    const failingCount = (r: RowRule) => `count(*) filter (where ${r.violation})`;
+    const counted = (r: RowRule) => r.meta.severity === 'warn' && table.type === 'ref';
     jobs.push({
       checks: [...rowRules.map((r) => r.meta), ...totals.map((r) => r.meta)],
       weight: 5,
+      measures: rowRules.filter(counted).map((r) => ({ table: table.name, expr: failingCount(r) })),
       run: async (q, env) => {
         const qualified = env.table(table);
         // Only when this run's own ingest loaded the raw layer (same code, same specs) does its
@@ -318,7 +323,17 @@ export function fuse(compiled: readonly Compiled[]): CheckJob[] {
         // last gate that passed left it. Warnings still count over the whole table (their counts
         // are the state of the data, not of the batch).
         const scope = env.touched?.(table);
-        const scoped = rowRules.map((r) => scope !== undefined && r.meta.severity === 'error');
+        // ... except a warning whose count the batch can carry forward: the whole table's count is
+        // the last gate's plus what the batch's rows added and took away; its keys are the failing
+        // rows among those the batch touched.
+        const carried = rowRules.map((r) => {
+          if (!scope || !counted(r)) return undefined;
+          const was = env.previous?.(r.meta);
+          const moved = env.delta?.(table, failingCount(r));
+          const c = was === undefined || !moved ? undefined : { was, added: Number(moved.after), removed: Number(moved.before) };
+          return c && c.was + c.added - c.removed >= 0 ? c : undefined; // else the last count is not of this table: count it whole
+        });
+        const scoped = rowRules.map((r, i) => scope !== undefined && (r.meta.severity === 'error' || carried[i] !== undefined));
         const inScope = scope
           ? `where (${scope.columns.map((c) => `t.${ident(c)}`).join(', ')}) in (select ${scope.columns.map(ident).join(', ')} from ${scope.table})`
           : '';
@@ -351,6 +366,16 @@ export function fuse(compiled: readonly Compiled[]): CheckJob[] {
             const n = Number(detail[`p${i}_${j}`] ?? 0);
             if (failed[i] && n > 0) byColumn[p.label] = (byColumn[p.label] ?? 0) + n;
           });
+          const c = carried[i];
+          if (c) {
+            const now = c.was + c.added - c.removed;
+            return {
+              failingRows: now,
+              sample: (detail[`s${i}`] as string[] | null) ?? [],
+              note: `${now} failing row(s) in the table: ${c.was} after the last gate, +${c.added} -${c.removed} in the rows this batch wrote; the keys are of the rows it touched`,
+              details: { carried: c },
+            };
+          }
           const provenNote = since && r.enforcedByIngest
             ? `${total - changed} of ${total} rows as validated by this run's ingest (rule enforced row by row on load); ${changed} row(s) written or changed since, checked here`
             : scoped[i] ? TOUCHED_ONLY_NOTE : undefined;

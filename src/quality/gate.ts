@@ -10,7 +10,7 @@ import { loadModels, MODEL_LAYERS, type Model } from '../transform/models.ts';
 import { fuse } from './compile.ts';
 import { modelChecks } from './modelChecks.ts';
 import { sourceChecks } from './sourceChecks.ts';
-import type { CheckEnv, CheckJob, CheckLayer, CheckOutcome, CheckResult, GateOutcome, TouchedKeys } from './types.ts';
+import type { CheckEnv, CheckJob, CheckLayer, CheckMeta, CheckOutcome, CheckResult, GateOutcome, TouchedKeys } from './types.ts';
 
 export type { CheckResult, GateOutcome, Severity } from './types.ts';
 
@@ -106,6 +106,30 @@ export async function collectChecks(opts: { sources?: readonly SourceSpec[]; mod
   return fuse([...sourceChecks(opts.sources ?? SOURCES), ...modelChecks(models)]);
 }
 
+/**
+ * The failing rows of `checks` as the last gate that ran each left them on the warehouse as it is:
+ * the gate run of the latest publication (src/pipeline/steps.ts records it), or a feed batch
+ * committed after that publication (a batch's results commit with its data). A result of another
+ * rule, or one whose check could not run, is not carried.
+ */
+async function previousCounts(q: Pick<Pool, 'query'>, checks: readonly CheckMeta[]): Promise<Map<string, number>> {
+  if (checks.length === 0) return new Map();
+  const { rows } = await q.query<{ name: string; failing_rows: string }>(
+    `with pub as (select run_id, gate_run_id from audit.publications order by run_id desc limit 1)
+     select c.name, r.failing_rows
+       from unnest($1::text[], $2::text[]) c(name, rule)
+       cross join lateral (
+         select r.failing_rows, r.rule, r.details from audit.quality_results r
+          where r.check_name = c.name
+            and (r.run_id = (select gate_run_id from pub)
+                 or r.run_id in (select b.run_id from audit.feed_batches b where b.run_id > coalesce((select run_id from pub), 0)))
+          order by r.run_id desc limit 1) r
+      where r.rule = c.rule and r.details->>'error' is null`,
+    [checks.map((c) => c.name), checks.map((c) => c.rule)],
+  );
+  return new Map(rows.map((r) => [r.name, Number(r.failing_rows)]));
+}
+
 /** What a feed batch's writers measure for the checks (CheckJob.measures), per table: BatchDeltas' input. */
 export async function batchMeasures(opts: { sources?: readonly SourceSpec[]; models?: readonly Model[] } = {}): Promise<Map<string, string[]>> {
   const out = new Map<string, string[]>();
@@ -172,6 +196,7 @@ export async function runQualityGate(poolOrNull: Pool, opts: GateOptions): Promi
       ? (rel) => !opts.targets!.has(rel.name) && (rel.type === 'source' ? (opts.sources ?? SOURCES).some((s) => s.name === rel.name) : layerOf.has(rel.name) && !views.has(rel.name))
       : undefined,
     delta: opts.deltas ? (rel, expr) => opts.deltas!.get(rel.name, expr) : undefined,
+    previous: opts.deltas ? ((counts) => (check: CheckMeta) => counts.get(check.name))(await previousCounts(pool, jobs.flatMap((j) => j.checks).filter((c) => c.severity === 'warn'))) : undefined,
   };
 
   const results: CheckResult[] = [];

@@ -70,6 +70,12 @@ export interface CheckEnv {
    * it, when the writer measured it exactly (src/transform/deltas.ts), for CheckJob.measures.
    */
   delta?(rel: { type: 'ref' | 'source' | 'auto'; name: string }, expr: string): { before: string; after: string } | undefined;
+  /**
+   * Feed batches only: a check's failing rows in the warehouse as the batch found it (the result of
+   * the last gate that ran it: the latest publication's, or a later batch's), when its rule is the
+   * same as now.
+   */
+  previous?(check: CheckMeta): number | undefined;
 }
 
 export interface Queryable {

@@ -35,7 +35,8 @@ export class BatchDeltas {
   }
 
   /**
-   * The select list measuring a table's aggregates over some rows: each value as numeric text
+   * The select list measuring a table's aggregates over some rows (named `t`, as the checks name
+   * the rows of their table): each value as numeric text
    * (an empty set sums to 0) and its type (a float's sum is not exact: not recorded).
    */
   selectList(table: string): string {
@@ -56,7 +57,7 @@ export class BatchDeltas {
     this.values.set(table, mine);
   }
 
-  /** A table's aggregates over some of its rows (`from`: a from-clause, with any where). */
+  /** A table's aggregates over some of its rows (`from`: a from-clause naming them `t`, with any where). */
   async measure(client: Pick<Client, 'query'>, table: string, from: string): Promise<Record<string, unknown>> {
     const { rows } = await client.query<Record<string, unknown>>(`select ${this.selectList(table)} from ${from}`);
     return rows[0]!;

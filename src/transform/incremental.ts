@@ -365,7 +365,7 @@ async function applyPartitions(client: Client, m: Model, byName: ReadonlyMap<str
     const { rows: [row] } = await client.query<Record<string, unknown>>(
       `with ${cte} as (${write} returning ${measured ? '*' : keptList(keep!)})
        ${keep ? `, kept as (insert into ${into} select ${measured ? keptList(keep) : '*'} from ${cte})` : ''}
-       select count(*)::int as n${measured ? `, ${measured}` : ''} from ${cte}`,
+       select count(*)::int as n${measured ? `, ${measured}` : ''} from ${cte} t`,
       [keys],
     );
     return { n: Number(row!.n), row: row! };
@@ -395,7 +395,7 @@ async function applyWhole(client: Client, m: Model, byName: ReadonlyMap<string, 
   // `not (x is null)`: a row with one null column is neither null nor `is not null`
   await client.query(`create temp table ${gone} on commit drop as select (d.old).* from ${diff} d where not (d.old is null)`);
   await client.query(`create temp table ${came} on commit drop as select (d.new).* from ${diff} d where not (d.new is null)`);
-  if (deltas && deltas.exprs(m.name).length > 0) deltas.record(m.name, await deltas.measure(client, m.name, gone), await deltas.measure(client, m.name, came));
+  if (deltas && deltas.exprs(m.name).length > 0) deltas.record(m.name, await deltas.measure(client, m.name, `${gone} t`), await deltas.measure(client, m.name, `${came} t`));
   const match = onKey('t', 'g');
   const deleted = await client.query(`delete from ${table} t using ${gone} g where ${match}`);
   const inserted = await client.query(`insert into ${table} select * from ${came}`);
