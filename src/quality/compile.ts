@@ -609,13 +609,16 @@ export function compileTest(spec: TestSpec, target: TestTarget, opts: CompileOpt
         const table = env.table(self(target));
         const written = `(${mine.columns.map((k) => `t.${ident(k)}`).join(', ')}) in (select ${mine.columns.map(ident).join(', ')} from ${mine.table})`;
         const arms = [`select * from ${table} t where ${written}`];
+        // the facts of the versions rewritten, but not written: an anti join, which PostgreSQL drives
+        // from the few dimension keys through the fact's index (`not coalesce(... in ...)` made it
+        // read the whole fact: 74 -> 10 ms on one scale-1 day)
         if (!env.unchanged?.(spec.target)) {
           const dim = env.touched(spec.target);
           if (!dim) return undefined;
           arms.push(`select * from ${table} t
              where ${c} in (select d.${ident(spec.column)} from ${dimTable(env)} d
                              where (${dim.columns.map((k) => `d.${ident(k)}`).join(', ')}) in (select ${dim.columns.map(ident).join(', ')} from ${dim.table}))
-               and not coalesce(${written}, false)`);
+               and not exists (select 1 from ${mine.table} w where ${mine.columns.map((k) => `w.${ident(k)} = t.${ident(k)}`).join(' and ')})`);
         }
         return arms.join(' union all ');
       };
