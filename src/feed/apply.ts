@@ -34,8 +34,8 @@ const BATCH_WORK_MEM = '128MB';
 /**
  * A batch reads a few thousand rows of tables of millions, which the last batches left in memory.
  * At the default 4 (a disk seek per index probe) the planner read whole tables and hashed them to
- * find them: a day at scale 10 went from 32.6 to 24.5 s (median of three, the merge 3.9 -> 2.2 s,
- * the gate 5.3 -> 4.4 s), at scale 1 the gate's key lookups from 26 to 2 ms (docs/benchmarks.md).
+ * find them (a check of 256 people read all 59,000 rows of orders_per_person: 26 ms). A day at
+ * scale 10, median of three: 27.9 -> 24.5 s, the merge 4.0 -> 2.2 s (docs/benchmarks.md).
  */
 const BATCH_RANDOM_PAGE_COST = 1.1;
 
