@@ -1,53 +1,30 @@
 -- @primary_key: cohort_month, months_since_first
--- @incremental: cohort_month
--- @incremental_scope: select cohort_month from {{ changes('orders_per_person_month') }}
--- @description: Cohorts of people (customer_unique_id) by the month of their first revenue order: for each later month, the people of the cohort who bought again, their orders and GMV, and the retention rate (fraction 0..1 of the cohort; 1 in month 0). Months without a buyer have no row.
+-- @description: Cohorts of people (customer_unique_id) by the month of their first revenue order: for each later month, the people of the cohort who bought again, their orders and GMV, and the retention rate (fraction 0..1 of the cohort; 1 in month 0). Months without a buyer have no row. Derived from cohort_month_totals (sums by cohort and month, which the feed updates by difference): the feed recomputes it whole from those few hundred rows.
 -- @test: reconcile(sum(orders) = count of ref('order_fulfillment_fact') where is_revenue) name=customer_cohorts.reconcile.orders desc="Every revenue order is in exactly one cohort month."
 -- @test: reconcile(sum(gmv) = sum(order_value) of ref('order_fulfillment_fact') where is_revenue) name=customer_cohorts.reconcile.gmv desc="Cohort revenue adds up to the total revenue."
 -- @test: range(retention_rate between 0 and 1)
 -- @test: expression(months_since_first > 0 or retention_rate = 1) name=customer_cohorts.month_zero_whole desc="Every person of a cohort buys in the cohort's first month."
 
-with person_months as (
+with cohort_month_totals as (
 
-    select * from {{ ref('orders_per_person_month') }}
-
-),
-
--- one row per person and month with a revenue order (orders_per_person_month), so a count of rows
--- is a count of people, and a cohort is recomputed from its own people's months only
-activity as (
-
-    select
-        cohort_month,
-        ((extract(year from month) - extract(year from cohort_month)) * 12
-          + extract(month from month) - extract(month from cohort_month))::int as months_since_first,
-        orders,
-        gmv
-    from person_months
+    select * from {{ ref('cohort_month_totals') }}
 
 ),
 
+-- the people of a cohort are those who bought in its first month
 cohort_sizes as (
 
     select
         cohort_month,
-        count(*) as cohort_customers
-    from person_months
-    where month = cohort_month
-    group by cohort_month
+        customers as cohort_customers
+    from cohort_month_totals
+    where months_since_first = 0
 
 ),
 
 monthly as (
 
-    select
-        cohort_month,
-        months_since_first,
-        count(*) as customers,
-        sum(orders) as orders,
-        sum(gmv) as gmv
-    from activity
-    group by cohort_month, months_since_first
+    select * from cohort_month_totals
 
 ),
 
