@@ -143,6 +143,7 @@ async function loadOne(pool: Pool, spec: SourceSpec, opts: IngestOptions): Promi
         rows_read: result.rowsRead, rows_loaded: result.rowsLoaded, rows_rejected: result.rowsRejected, ms: result.durationMs,
         csv_path: result.csvPath, ...(result.streamingBecause ? { streaming_because: result.streamingBecause } : {}),
         ...(result.exactChecksBecause ? { exact_checks_because: result.exactChecksBecause } : {}),
+        ...(result.requotedRecords ? { requoted_records: result.requotedRecords } : {}),
       },
       'file loaded',
     );

@@ -31,6 +31,11 @@ export interface FileLoadResult {
    * was read a second time with the exact checks: right, but slower; a clean file never does.
    */
   exactChecksBecause?: string;
+  /**
+   * Records with a quote inside an unquoted field, which PostgreSQL would have read differently,
+   * passed to it requoted (csvShape.ts): the file stayed on the server path.
+   */
+  requotedRecords?: number;
 }
 
 /**
@@ -98,7 +103,13 @@ export async function loadFile(
       await restart(server.declined);
       server = await loadWithServerCsv(client, spec, filePath, schema, opts.runId, progress, true);
     }
-    if (!('declined' in server)) return { ...result(spec, stat.size, server, started, 'server'), ...(exactChecksBecause ? { exactChecksBecause } : {}) };
+    if (!('declined' in server)) {
+      return {
+        ...result(spec, stat.size, server, started, 'server'),
+        ...(exactChecksBecause ? { exactChecksBecause } : {}),
+        ...(server.requotedRecords ? { requotedRecords: server.requotedRecords } : {}),
+      };
+    }
     streamingBecause = server.declined;
     await restart(server.declined);
   }

@@ -5,11 +5,12 @@
  * rows (with parallel workers on a big file) and one insert moves the others into
  * audit.rejected_rows, with the validation rendered in SQL from the same rules as the streaming
  * validator (validateSql.ts, columnRules.ts). On the way the bytes are hashed
- * and watched (csvShape.ts) for what PostgreSQL would read differently from csv-parse.
+ * and watched (csvShape.ts) for what PostgreSQL would read differently from csv-parse; a record
+ * with a quote inside an unquoted field (the Kaggle reviews file's) is passed on requoted.
  *
  * This path only ever gives the streaming path's result, or declines: any file it cannot take as
- * is (a header problem, a record PostgreSQL's parser refuses such as the Kaggle reviews file's bare
- * quote, a wrong field count, invalid UTF-8, an SQL error of any kind) is declined: loadFile rolls
+ * is (a header problem, a record PostgreSQL's parser refuses, a wrong field count, invalid UTF-8, an
+ * SQL error of any kind) is declined: loadFile rolls
  * the file's transaction back and streams it instead, which then reports or quarantines exactly as
  * before.
  *
@@ -52,6 +53,11 @@ const ORDINAL_CACHE = 100_000;
 /** Bytes read to find the header (a header longer than this goes the streaming way). */
 const HEAD_BYTES = 64 * 1024;
 
+/** What the server path read, and how many records it passed on requoted (csvShape.ts). */
+export interface ServerCounts extends ParseCounts {
+  requotedRecords?: number;
+}
+
 class Decline extends Error {}
 
 /** The header record as csv-parse reads it, or why the file is left to the streaming path. */
@@ -88,7 +94,7 @@ export async function loadWithServerCsv(
   runId: number,
   onProgress: (bytes: number) => void,
   exact = false,
-): Promise<ParseCounts | Declined> {
+): Promise<ServerCounts | Declined> {
   const header = await readHeader(filePath);
   if (typeof header === 'string') return { declined: header };
   let fieldIndex: number[];
@@ -128,7 +134,7 @@ async function copyAndValidate(
   fieldIndex: number[],
   onProgress: (bytes: number) => void,
   exact: boolean,
-): Promise<ParseCounts | Declined> {
+): Promise<ServerCounts | Declined> {
   const textTable = `${ident(schema)}.${ident(`_csv_${spec.name}`)}`;
   const columns = header.map((_, i) => fieldColumn(i));
   const input = createReadStream(filePath, { highWaterMark: 1024 * 1024 });
@@ -143,15 +149,18 @@ async function copyAndValidate(
     const watch = new Transform({
       transform(chunk: Buffer, _enc, done) {
         hash.update(chunk);
-        shape.scan(chunk);
         onProgress(chunk.length);
+        const pass = shape.scan(chunk);
         // Stop sending at once: the rest of the file would be parsed for nothing.
-        if (shape.problem) done(new Decline(shape.problem));
-        else done(null, chunk);
+        if (shape.problem) return done(new Decline(shape.problem));
+        for (const bytes of pass) if (bytes.length) this.push(bytes);
+        done();
       },
       flush(done) {
-        shape.end();
-        done(shape.problem ? new Decline(shape.problem) : null);
+        const pass = shape.end();
+        if (shape.problem) return done(new Decline(shape.problem));
+        for (const bytes of pass) if (bytes.length) this.push(bytes);
+        done();
       },
     });
     // FREEZE: the table is new in this transaction, so its rows can be written frozen (no hint
@@ -163,8 +172,10 @@ async function copyAndValidate(
     if (rowsRead === 0) throw new Decline('no rows');
 
     const target = `${ident(schema)}.${ident(spec.name)}`;
-    const sql = serverValidation(spec, textTable, fieldIndex, header.length, shape.breaksInFields);
+    const linesTable = `${ident(schema)}.${ident(`_csv_${spec.name}_lines`)}`;
+    const sql = serverValidation(spec, { text: textTable, lines: linesTable, raw: target }, fieldIndex, header.length, shape.breaksInFields);
     throwIfInterrupted();
+    if (sql.numberLines) await client.query(sql.numberLines);
     const select = !exact && sql.selectValidGuarded ? sql.selectValidGuarded : sql.selectValid;
     // The caller's empty raw table is made again from the valid rows (rawTableAsSql says why), in
     // this same transaction, so its rows still carry the creating transaction's xid.
@@ -180,8 +191,8 @@ async function copyAndValidate(
     if (rowsLoaded + rowsRejected !== rowsRead) {
       throw new Decline(`rows do not add up: ${rowsRead} read, ${rowsLoaded} valid, ${rowsRejected} invalid`);
     }
-    await client.query(`drop table ${textTable}`);
-    return { rowsRead, rowsLoaded, rowsRejected, sha256: hash.digest('hex') };
+    await client.query(`drop table ${textTable}${sql.numberLines ? `, ${linesTable}` : ''}`);
+    return { rowsRead, rowsLoaded, rowsRejected, sha256: hash.digest('hex'), ...(shape.requoted ? { requotedRecords: shape.requoted } : {}) };
   } catch (err) {
     input.destroy();
     // A stopped job stops here; anything else is the streaming path's to load or to report, in a

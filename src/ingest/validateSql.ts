@@ -89,8 +89,26 @@ export interface ServerValidation {
    * the same rows or fails (a cast refusing what a guard let through); then selectValid runs.
    */
   selectValidGuarded?: string;
-  /** Insert of the invalid ones into audit.rejected_rows; parameters $1 run id, $2 source, $3 file name. */
+  /**
+   * Run first when some quoted field holds a line break: numbers the records' lines once, into
+   * `tables.lines`, for both statements.
+   */
+  numberLines?: string;
+  /**
+   * Insert of the invalid ones into audit.rejected_rows, run after the raw table is made: the
+   * records it did not take; parameters $1 run id, $2 source, $3 file name.
+   */
   insertRejected: string;
+}
+
+/** The tables serverValidation reads and writes (quoted, schema-qualified). */
+export interface ValidationTables {
+  /** The text table the COPY filled. */
+  text: string;
+  /** Where the numbered lines go (numberLines), when needed. */
+  lines: string;
+  /** The raw table made from selectValid. */
+  raw: string;
 }
 
 /**
@@ -102,7 +120,7 @@ export interface ServerValidation {
  */
 export function serverValidation(
   spec: SourceSpec,
-  textTable: string,
+  tables: ValidationTables,
   fieldIndex: readonly number[],
   width: number,
   breaksInFields: boolean,
@@ -114,13 +132,13 @@ export function serverValidation(
   const absent = (i: number) => fieldIndex[i]! < 0 && spec.columns[i]!.nullable === true;
   const reasons = spec.columns.map((c, i) => (absent(i) ? undefined : columnReasonSql(c, valueOf(i))));
   const checked = reasons.map((r, i) => ({ r, i })).filter((x): x is { r: string; i: number } => x.r !== undefined);
-  const valid = checked.length ? checked.map((x) => `${x.r} is null`).join(' and ') : 'true';
 
+  // The window is a sort of the whole file: numbered once, into a table both statements read.
   const breaks = fields.map((f) => `length(${f}) - length(replace(${f}, E'\\n', ''))`).join(' + ');
-  const line = breaksInFields
-    ? `t.ord + 1 + coalesce(sum(${breaks}) over (order by t.ord rows between unbounded preceding and 1 preceding), 0)`
-    : 't.ord + 1';
-  const source = `(select t.*, ${line} as ${LINE_COLUMN} from ${textTable} t) t`;
+  const numberLines = breaksInFields
+    ? `create unlogged table ${tables.lines} as select t.*, t.ord + 1 + coalesce(sum(${breaks}) over (order by t.ord rows between unbounded preceding and 1 preceding), 0) as ${LINE_COLUMN} from ${tables.text} t`
+    : undefined;
+  const source = breaksInFields ? `${tables.lines} t` : `(select t.*, t.ord + 1 as ${LINE_COLUMN} from ${tables.text} t) t`;
 
   // The text of a field as it was read (NULL: unquoted empty), and as its value: a required one
   // passed the checks, so it is not empty; an optional one is NULL when empty.
@@ -147,8 +165,11 @@ export function serverValidation(
   const selectValid = select('no range');
   const selectValidGuarded = spec.columns.some((c) => TYPE_RULES[c.type]?.castGuardSql) ? select('guarded') : undefined;
 
-  // The first failing column, its value and reason; JSON of the whole record as JSON.stringify
-  // writes it (no spaces), and the natural key when every key field is filled.
+  // The records the raw table did not take (an anti join on the line: the reasons are computed for
+  // them only), each with its first failing column, its value and reason; JSON of the whole record
+  // as JSON.stringify writes it (no spaces), and the natural key when every key field is filled. A
+  // record left out with no reason (the two renderings disagreeing) is left out here too, and the
+  // caller's count of read = loaded + rejected catches it.
   const failures = checked.map((x) => `(${x.i}, ${lit(spec.columns[x.i]!.name)}, ${valueOf(x.i)}, ${x.r})`).join(', ');
   const record = `'[' || ${fields.map((f) => `to_json(${f})::text`).join(` || ',' || `)} || ']'`;
   const keyFields = spec.primaryKey.map((k) => valueOf(spec.columns.findIndex((c) => c.name === k)));
@@ -157,7 +178,7 @@ export function serverValidation(
     select $1, $2, $3, t.${LINE_COLUMN}, f.c, f.v, f.r, ${record}, ${key}
       from ${source}
       cross join lateral (select c, v, r from (values ${failures || "(0, '', '', null::text)"}) x(i, c, v, r) where r is not null order by i limit 1) f
-     where not (${valid})
+     where not exists (select 1 from ${tables.raw} v where v.${LINE_COLUMN} = t.${LINE_COLUMN})
      order by t.${LINE_COLUMN}`;
-  return { selectValid, selectValidGuarded, insertRejected };
+  return { selectValid, selectValidGuarded, insertRejected, ...(numberLines ? { numberLines } : {}) };
 }
