@@ -20,7 +20,7 @@ import { keepParseWorkersIdle } from '../ingest/parseWorkers.ts';
 import type { FileLoadResult } from '../ingest/loadFile.ts';
 import type { Logger } from '../log.ts';
 import { batchMeasures, runQualityGate, storeGateResults } from '../quality/gate.ts';
-import { BatchDeltas } from '../transform/deltas.ts';
+import { BatchDeltas, type BatchWants } from '../transform/deltas.ts';
 import type { TouchedKeys } from '../quality/types.ts';
 import { sourceByName, SOURCES, versionsOf, versionsTableName } from '../sources/index.ts';
 import { applyModels, changedTable, collectScopesBefore, createTouchedTables, touchedScope, type ModelChange } from '../transform/incremental.ts';
@@ -142,7 +142,7 @@ export async function applyPendingBatches(pool: Pool, opts: ApplyOptions): Promi
   return result;
 }
 
-async function applyBatch(pool: Pool, batch: LandedBatch, opts: ApplyOptions, measures: ReadonlyMap<string, readonly string[]>): Promise<BatchOutcome> {
+async function applyBatch(pool: Pool, batch: LandedBatch, opts: ApplyOptions, measures: BatchWants): Promise<BatchOutcome> {
   const started = performance.now();
   const { batchId } = batch.manifest;
   const log = opts.log.child({ batch: batchId });
@@ -213,7 +213,7 @@ async function applyInTransaction(pool: Pool, batch: LandedBatch, runId: number,
     await client.query('set constraints all deferred');
     // 2. Decide the raw changes; let the model scopes see the warehouse before them; write them.
     await createChangedTables(client, order);
-    await createTouchedTables(client, models);
+    await createTouchedTables(client, models, deltas);
     const merges: SourceMerge[] = [];
     for (const spec of order) merges.push(await prepareSource(client, spec, scratch, m.batchId, inBatch.has(spec.name)));
     await analyzeTemporary(client, order.map((spec) => changedTable(spec.name))); // the scopes join them to the models

@@ -232,6 +232,18 @@ export async function measureMerge(client: Client, specs: readonly SourceSpec[],
     : `${t.rel} t where (${keyCols(t.spec).map((k) => `t.${k}`).join(', ')}) in (select ${keyCols(t.spec).join(', ')} from ${changedTable(t.spec.name)})`);
   const before: Record<string, unknown>[] = [];
   for (const t of tables) before.push(await deltas.measure(client, t.name, rows(t)));
+  // The rows applySource replaces (those of the keys it writes) and the ones it writes instead,
+  // kept for a count the gate carries by their values (deltas.ts); a reference file replacing its
+  // table is counted whole.
+  for (const [i, spec] of specs.entries()) {
+    const columns = deltas.columns(spec.name);
+    if (merges[i]!.changed === 0 || columns.length === 0 || spec.feed.kind === 'reference') continue;
+    const removed = ident(`removed_${spec.name}`);
+    const newest = ident(`newest_${spec.name}`);
+    await client.query(`create temp table ${removed} on commit drop as
+      select ${columns.map((c) => `r.${ident(c)}`).join(', ')} from ${raw(spec)} r where exists (select 1 from ${newest} n where ${sameKey(spec, 'r', 'n')})`);
+    deltas.keepRows(spec.name, { removed: `pg_temp.${removed}`, added: `pg_temp.${newest}` });
+  }
   return async () => {
     for (const [i, t] of tables.entries()) deltas.record(t.name, before[i]!, await deltas.measure(client, t.name, rows(t)));
   };

@@ -162,6 +162,12 @@ type SideValue = { ok: true; text: string | null; num: string } | { ok: false; e
 const SINGLE_AGGREGATE = /^(count|sum|min|max|avg)\s*\((?:[^()]|\([^()]*\))*\)$/s;
 /** One count or sum of all the rows (no distinct): the total of a table is the sum of its parts. */
 const ADDITIVE = /^(count|sum)\s*\((?!\s*distinct\b)(?:[^()]|\([^()]*\))*\)$/is;
+/** `count(distinct a)`, `count(distinct (a, b))`: the columns, in group 1 or 2. */
+const DISTINCT_COLUMNS = /^count\s*\(\s*distinct\s+(?:\(\s*([a-z_][a-z0-9_]*(?:\s*,\s*[a-z_][a-z0-9_]*)*)\s*\)|([a-z_][a-z0-9_]*))\s*\)$/i;
+const distinctColumns = (sql: string): string[] | undefined => {
+  const m = DISTINCT_COLUMNS.exec(sql.trim());
+  return m ? (m[1] ?? m[2]!).split(',').map((c) => c.trim().toLowerCase()) : undefined;
+};
 
 /** The reconciliation jobs: one per checked table; the side scans are shared through a per-run cache. */
 function reconcileJobs(rules: readonly ReconcileRule[]): CheckJob[] {
@@ -213,9 +219,22 @@ function reconcileJobs(rules: readonly ReconcileRule[]): CheckJob[] {
   // totals were equal after the last gate (an error-level failure refuses a batch), so they are
   // equal now when both sides changed by the same amount. A side the batch did not change moved by
   // nothing; a side it changed but no writer measured is computed whole, as is every other rule.
-  const additive = (side: ReconcileSide) => ADDITIVE.test(side.sql.trim());
+  //
+  // A distinct count adds up the same way when the rows a batch rewrites are whole groups of its
+  // values: a table the batch changes by key (a source's primary key, a model's partition) and a
+  // count of distinct values of columns that include that key. No value is then both among the
+  // rewritten rows and outside them, so the count is the others' plus the rewritten rows' own.
+  const measurable = (side: ReconcileSide) => ADDITIVE.test(side.sql.trim()) || distinctColumns(side.sql) !== undefined;
+  const addsUp = (env: CheckEnv, side: ReconcileSide): boolean => {
+    const distinct = distinctColumns(side.sql);
+    if (!distinct) return ADDITIVE.test(side.sql.trim());
+    const key = env.touched?.(side.table)?.columns;
+    return key !== undefined && key.every((k) => distinct.includes(k));
+  };
   const change = (env: CheckEnv, r: ReconcileRule): [Measured, Measured] | undefined => {
-    if (!env.delta || r.meta.severity !== 'error' || r.tolerance !== 0 || !additive(r.left) || !additive(r.right)) return undefined;
+    if (!env.delta || r.meta.severity !== 'error' || r.tolerance !== 0 || !measurable(r.left) || !measurable(r.right)) return undefined;
+    const moved = [r.left, r.right].filter((side) => !env.unchanged?.(side.table));
+    if (!moved.every((side) => addsUp(env, side))) return undefined;
     const sides = [r.left, r.right].map((side) => (env.unchanged?.(side.table) ? { before: '0', after: '0' } : env.delta!(side.table, exprOf(side))));
     return sides[0] && sides[1] ? [sides[0], sides[1]] : undefined;
   };
@@ -224,7 +243,7 @@ function reconcileJobs(rules: readonly ReconcileRule[]): CheckJob[] {
   return [...byTarget.values()].map((mine): CheckJob => ({
     checks: mine.map((r) => r.meta),
     weight: 3,
-    measures: mine.filter((r) => additive(r.left) && additive(r.right)).flatMap((r) => [r.left, r.right]).map((side) => ({ table: side.table.name, expr: exprOf(side) })),
+    measures: mine.filter((r) => measurable(r.left) && measurable(r.right)).flatMap((r) => [r.left, r.right]).map((side) => ({ table: side.table.name, expr: exprOf(side) })),
     run: async (q, env) => {
       // each side: its value now and before the batch (0 for a whole total), or why it could not run
       type Side = { ok: true; text: string | null; now: string; was: string } | { ok: false; error: string };
@@ -328,7 +347,7 @@ export function fuse(compiled: readonly Compiled[]): CheckJob[] {
         // rows among those the batch touched.
         const carried = rowRules.map((r) => {
           if (!scope || !counted(r)) return undefined;
-          const was = env.previous?.(r.meta);
+          const was = env.previous?.(r.meta)?.failingRows;
           const moved = env.delta?.(table, failingCount(r));
           const c = was === undefined || !moved ? undefined : { was, added: Number(moved.after), removed: Number(moved.before) };
           return c && c.was + c.added - c.removed >= 0 ? c : undefined; // else the last count is not of this table: count it whole
@@ -396,6 +415,52 @@ export function fuse(compiled: readonly Compiled[]): CheckJob[] {
 
 const self = (t: TestTarget): { type: 'ref' | 'source'; name: string } => ({ type: t.type, name: t.name });
 
+/**
+ * A uniqueness warning's count after a feed batch, from the last gate's and the batch's own rows:
+ * only the groups of the key values the batch removed or added can have changed. Each such group's
+ * size now is looked up in the table (through its key index), its size before is that minus the
+ * rows the batch added to it plus those it removed, and the count moves by the groups that became
+ * duplicated less those that stopped being so (a day's few hundred lookups, where counting every
+ * group reads the whole table: its cost grew with the warehouse). Undefined when the batch's writer
+ * did not keep its rows or the last count is not known: counted whole.
+ */
+async function carriedDuplicates(q: Queryable, env: CheckEnv, m: CheckMeta, rel: { type: 'ref' | 'source'; name: string }, table: string, columns: readonly string[]): Promise<CheckOutcome | undefined> {
+  const moved = env.moved?.(rel);
+  const last = moved ? env.previous?.(m) : undefined;
+  const lastRows = last && (last.failingRows === 0 ? 0 : Number(last.details?.rows ?? NaN));
+  if (!moved || !last || lastRows === undefined || Number.isNaN(lastRows)) return undefined;
+  const cols = columns.map(ident);
+  const g = (alias: string) => cols.map((c) => `${alias}.${c}`);
+  const { rows: [r] } = await q.query<{ became: string; ended: string; rows_now: string; rows_was: string; sample: string[] }>(
+    `with changed as (
+       select ${cols.join(', ')}, sum(added)::bigint as added, sum(removed)::bigint as removed
+         from (select ${cols.join(', ')}, 1 as added, 0 as removed from ${moved.added}
+               union all
+               select ${cols.join(', ')}, 0, 1 from ${moved.removed}) rows
+        where ${cols.map((c) => `${c} is not null`).join(' and ')}
+        group by ${cols.join(', ')}),
+     sized as (
+       select c.*, n.now, n.now - c.added + c.removed as was
+         from changed c cross join lateral (select count(*) as now from ${table} t where ${g('t').map((t, i) => `${t} = ${g('c')[i]}`).join(' and ')}) n)
+     select count(*) filter (where now > 1 and was <= 1) as became, count(*) filter (where was > 1 and now <= 1) as ended,
+            coalesce(sum(now) filter (where now > 1), 0) as rows_now, coalesce(sum(was) filter (where was > 1), 0) as rows_was,
+            array(select concat_ws('|', ${g('s').join(', ')}) || ' (' || s.now || ' rows)' from sized s where s.now > 1 order by ${g('s').join(', ')} limit ${SAMPLE_SIZE}) as sample
+       from sized`,
+  );
+  const became = Number(r!.became);
+  const ended = Number(r!.ended);
+  const n = last.failingRows + became - ended;
+  // the groups that were duplicated before (was > 1) among these held rows_was of the last count's rows
+  const rows = lastRows + Number(r!.rows_now) - Number(r!.rows_was);
+  if (n < 0 || rows < 0) return undefined; // the last count is not of this table: count it whole
+  return {
+    failingRows: n,
+    sample: r!.sample,
+    note: `${n} duplicated key(s) in the table: ${last.failingRows} after the last gate, +${became} -${ended} in the rows this batch wrote; the keys are of the groups it touched`,
+    details: { ...(n ? { rows } : {}), carried: { was: last.failingRows, added: became, removed: ended } },
+  };
+}
+
 /** Compiles one declared test into the jobs (queries) that evaluate it. */
 export interface CompileOptions {
   /**
@@ -440,10 +505,16 @@ export function compileTest(spec: TestSpec, target: TestTarget, opts: CompileOpt
       const cols = spec.columns.map((c) => `t.${ident(c)}`);
       const dcols = spec.columns.map((c) => `d.${ident(c)}`);
       const m = meta();
+      // A warning's count carries forward through a feed batch from the groups of the key values
+      // its rows removed and added (carriedDuplicates); a filtered one is counted whole.
+      const carries = m.severity === 'warn' && !spec.where;
       return [{
         checks: [m],
         weight: 4,
+        ...(carries ? { keeps: [{ table: target.name, columns: [...spec.columns] }] } : {}),
         run: async (q, env) => {
+          const carried = carries ? await carriedDuplicates(q, env, m, self(target), env.table(self(target)), spec.columns) : undefined;
+          if (carried) return [carried];
           // A feed batch can only have made a duplicate out of a key it wrote: the groups of the
           // key values of the rows it touched are enough (an error; a warning counts them all).
           const scope = m.severity === 'error' ? env.touched?.(self(target)) : undefined;

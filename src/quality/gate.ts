@@ -5,7 +5,7 @@ import { RAW_BUILD_SCHEMA, RAW_SCHEMA } from '../ingest/ingest.ts';
 import type { Logger } from '../log.ts';
 import { SOURCES, type SourceSpec, versionsOf, versionsTableName } from '../sources/index.ts';
 import { buildSchema } from '../transform/build.ts';
-import type { BatchDeltas } from '../transform/deltas.ts';
+import type { BatchDeltas, BatchWants } from '../transform/deltas.ts';
 import { loadModels, MODEL_LAYERS, type Model } from '../transform/models.ts';
 import { fuse } from './compile.ts';
 import { modelChecks } from './modelChecks.ts';
@@ -112,11 +112,11 @@ export async function collectChecks(opts: { sources?: readonly SourceSpec[]; mod
  * committed after that publication (a batch's results commit with its data). A result of another
  * rule, or one whose check could not run, is not carried.
  */
-async function previousCounts(q: Pick<Pool, 'query'>, checks: readonly CheckMeta[]): Promise<Map<string, number>> {
+async function previousCounts(q: Pick<Pool, 'query'>, checks: readonly CheckMeta[]): Promise<Map<string, { failingRows: number; details: Record<string, unknown> | null }>> {
   if (checks.length === 0) return new Map();
-  const { rows } = await q.query<{ name: string; failing_rows: string }>(
+  const { rows } = await q.query<{ name: string; failing_rows: string; details: Record<string, unknown> | null }>(
     `with pub as (select run_id, gate_run_id from audit.publications order by run_id desc limit 1)
-     select c.name, r.failing_rows
+     select c.name, r.failing_rows, r.details
        from unnest($1::text[], $2::text[]) c(name, rule)
        cross join lateral (
          select r.failing_rows, r.rule, r.details from audit.quality_results r
@@ -127,18 +127,21 @@ async function previousCounts(q: Pick<Pool, 'query'>, checks: readonly CheckMeta
       where r.rule = c.rule and r.details->>'error' is null`,
     [checks.map((c) => c.name), checks.map((c) => c.rule)],
   );
-  return new Map(rows.map((r) => [r.name, Number(r.failing_rows)]));
+  return new Map(rows.map((r) => [r.name, { failingRows: Number(r.failing_rows), details: r.details }]));
 }
 
-/** What a feed batch's writers measure for the checks (CheckJob.measures), per table: BatchDeltas' input. */
-export async function batchMeasures(opts: { sources?: readonly SourceSpec[]; models?: readonly Model[] } = {}): Promise<Map<string, string[]>> {
-  const out = new Map<string, string[]>();
-  for (const { table, expr } of (await collectChecks(opts)).flatMap((j) => j.measures ?? [])) {
-    const mine = out.get(table) ?? [];
-    if (!mine.includes(expr)) mine.push(expr);
-    out.set(table, mine);
-  }
-  return out;
+/** What a feed batch's writers measure and keep for the checks (CheckJob.measures, CheckJob.keeps), per table: BatchDeltas' input. */
+export async function batchMeasures(opts: { sources?: readonly SourceSpec[]; models?: readonly Model[] } = {}): Promise<BatchWants> {
+  const jobs = await collectChecks(opts);
+  const gather = (pairs: { table: string; values: readonly string[] }[]): Map<string, string[]> => {
+    const out = new Map<string, string[]>();
+    for (const { table, values } of pairs) out.set(table, [...new Set([...(out.get(table) ?? []), ...values])]);
+    return out;
+  };
+  return {
+    exprs: gather(jobs.flatMap((j) => j.measures ?? []).map((m) => ({ table: m.table, values: [m.expr] }))),
+    columns: gather(jobs.flatMap((j) => j.keeps ?? []).map((k) => ({ table: k.table, values: k.columns }))),
+  };
 }
 
 /**
@@ -196,6 +199,7 @@ export async function runQualityGate(poolOrNull: Pool, opts: GateOptions): Promi
       ? (rel) => !opts.targets!.has(rel.name) && (rel.type === 'source' ? (opts.sources ?? SOURCES).some((s) => s.name === rel.name) : layerOf.has(rel.name) && !views.has(rel.name))
       : undefined,
     delta: opts.deltas ? (rel, expr) => opts.deltas!.get(rel.name, expr) : undefined,
+    moved: opts.deltas ? (rel) => opts.deltas!.rows(rel.name) : undefined,
     previous: opts.deltas ? ((counts) => (check: CheckMeta) => counts.get(check.name))(await previousCounts(pool, jobs.flatMap((j) => j.checks).filter((c) => c.severity === 'warn'))) : undefined,
   };
 

@@ -75,7 +75,12 @@ export interface CheckEnv {
    * the last gate that ran it: the latest publication's, or a later batch's), when its rule is the
    * same as now.
    */
-  previous?(check: CheckMeta): number | undefined;
+  previous?(check: CheckMeta): { failingRows: number; details: Record<string, unknown> | null } | undefined;
+  /**
+   * Feed batches only: the rows the batch removed from a table and added to it (relations with at
+   * least the columns a job's `keeps` asked for), when its writer kept them.
+   */
+  moved?(rel: { type: 'ref' | 'source' | 'auto'; name: string }): { removed: string; added: string } | undefined;
 }
 
 export interface Queryable {
@@ -90,6 +95,8 @@ export interface CheckJob {
   weight?: number;
   /** Aggregates (of a table, by name) a feed batch's writers measure for this job's CheckEnv.delta. */
   measures?: { table: string; expr: string }[];
+  /** Columns of the rows a feed batch's writers remove from and add to a table, kept for CheckEnv.moved. */
+  keeps?: { table: string; columns: string[] }[];
 }
 
 export interface CheckResult extends CheckMeta {

@@ -23,15 +23,50 @@ export interface Measured {
 /** PostgreSQL types whose sums are exact, so that a total is its parts' sum to the last digit. */
 const EXACT = new Set(['bigint', 'integer', 'smallint', 'numeric']);
 
+/** Where a batch's writer left the rows it took out of a table and put into it (qualified relations). */
+export interface MovedRows {
+  removed: string;
+  added: string;
+}
+
+/** What the gate asks a batch's writers for, per table (model, source or history table name). */
+export interface BatchWants {
+  /** Aggregate expressions to measure over the rows removed and added. */
+  exprs: ReadonlyMap<string, readonly string[]>;
+  /**
+   * Columns of the rows removed and added to keep until the gate: a count that is not a sum of
+   * rows (the duplicated keys of a uniqueness warning) is carried forward from the groups of those
+   * values alone (src/quality/compile.ts).
+   */
+  columns: ReadonlyMap<string, readonly string[]>;
+}
+
 export class BatchDeltas {
   private readonly values = new Map<string, Map<string, Measured>>();
+  private readonly moved = new Map<string, MovedRows>();
 
-  /** wanted: per table (model, source or history table name), the aggregate expressions to measure. */
-  constructor(private readonly wanted: ReadonlyMap<string, readonly string[]>) {}
+  constructor(private readonly wanted: BatchWants) {}
 
   /** The aggregates to measure on a table (none: nothing to do). */
   exprs(table: string): readonly string[] {
-    return this.wanted.get(table) ?? [];
+    return this.wanted.exprs.get(table) ?? [];
+  }
+
+  /** The columns of a table's removed and added rows to keep (none: nothing to keep). */
+  columns(table: string): readonly string[] {
+    return this.wanted.columns.get(table) ?? [];
+  }
+
+  /** Records where a writer kept a table's removed and added rows (with at least columns(table)). */
+  keepRows(table: string, rows: MovedRows): void {
+    // written twice in one batch (no writer does): not carried, counted whole, never wrong
+    this.moved.set(table, this.moved.has(table) ? { removed: '', added: '' } : rows);
+  }
+
+  /** A table's removed and added rows, when its writer kept them. */
+  rows(table: string): MovedRows | undefined {
+    const r = this.moved.get(table);
+    return r && r.removed ? r : undefined;
   }
 
   /**

@@ -150,8 +150,13 @@ function changesScope(model: Model, byName: ReadonlyMap<string, Model>, name: st
  * the columns the `changes()` scopes name (what they compare and may read: a fact's fifty columns
  * cost a tenth of a second to keep whole).
  */
-function keptModels(models: readonly Model[]): Map<string, string[] | 'all'> {
+function keptModels(models: readonly Model[], deltas?: BatchDeltas): Map<string, string[] | 'all'> {
   const kept = new Map<string, string[] | 'all'>();
+  // the columns the gate carries a count by (deltas.ts), of the partitioned models
+  for (const m of models) {
+    const columns = deltas?.columns(m.name) ?? [];
+    if (m.incremental && columns.length > 0) kept.set(m.name, [...new Set([m.incremental.key, ...columns])]);
+  }
   for (const m of models) {
     if (m.incrementalAdditive) kept.set(m.incrementalAdditive, 'all');
     for (const [, name, list] of (m.incremental?.scopes ?? []).flatMap((s) => [...s.matchAll(CHANGES)])) {
@@ -213,7 +218,7 @@ function columnsOf(client: Client, m: Model): { name: string; type: string }[] {
  * bookkeeping). Types come from the catalog, so that no model table is locked before the batch
  * reaches it.
  */
-export async function createTouchedTables(client: Client, models: readonly Model[]): Promise<void> {
+export async function createTouchedTables(client: Client, models: readonly Model[], deltas?: BatchDeltas): Promise<void> {
   checkLateScopes(models);
   const tables = models.filter((m) => m.materialized !== 'view'); // nothing to update: a view reads the updated tables
   const relOf = (m: Model) => `${ident(publishedSchema(m.layer))}.${ident(m.name)}`;
@@ -228,7 +233,7 @@ export async function createTouchedTables(client: Client, models: readonly Model
   for (const r of rows) columns.get(tables[Number(r.i) - 1]!.name)!.push({ name: r.name, type: r.type });
   modelColumns.set(client, columns);
   const typed = (m: Model, names: readonly string[]): string => names.map((c) => `${ident(c)} ${columnType(client, m, c)}`).join(', ');
-  const kept = keptModels(models);
+  const kept = keptModels(models, deltas);
   await client.query([
     ...tables.map((m) => `create temp table ${ident(`touched_${m.name}`)} (${typed(m, touchKey(m))}) on commit drop;`),
     // empty until the model's update fills them, so a scope reading them also works when it was skipped
@@ -271,7 +276,7 @@ async function addScope(client: Client, m: Model, byName: ReadonlyMap<string, Mo
  */
 export async function applyModels(client: Client, models: readonly Model[], changedSources: ReadonlySet<string>, deltas?: BatchDeltas): Promise<ModelChange[]> {
   const byName = new Map(models.map((m) => [m.name, m]));
-  const kept = keptModels(models);
+  const kept = keptModels(models, deltas);
   const dirty = new Set<string>();
   const changes: ModelChange[] = [];
   const statistics = await tableStatistics(client, [...new Set(models.map((m) => publishedSchema(m.layer)))]);
@@ -373,6 +378,7 @@ async function applyPartitions(client: Client, m: Model, byName: ReadonlyMap<str
   const deleted = await written('gone', `delete from ${table} where ${key} = any($1::${type}[])`, deletedTable(m.name));
   const inserted = await written('came', `insert into ${table} ${recompute}`, insertedTable(m.name));
   if (measured) deltas!.record(m.name, deleted.row, inserted.row);
+  if (deltas && deltas.columns(m.name).length > 0) deltas.keepRows(m.name, { removed: deletedTable(m.name), added: insertedTable(m.name) });
   return { model: m.name, strategy: 'partitions', touched: keys.length, deleted: deleted.n, inserted: inserted.n, ms: 0 };
 }
 
@@ -396,6 +402,7 @@ async function applyWhole(client: Client, m: Model, byName: ReadonlyMap<string, 
   await client.query(`create temp table ${gone} on commit drop as select (d.old).* from ${diff} d where not (d.old is null)`);
   await client.query(`create temp table ${came} on commit drop as select (d.new).* from ${diff} d where not (d.new is null)`);
   if (deltas && deltas.exprs(m.name).length > 0) deltas.record(m.name, await deltas.measure(client, m.name, `${gone} t`), await deltas.measure(client, m.name, `${came} t`));
+  if (deltas && deltas.columns(m.name).length > 0) deltas.keepRows(m.name, { removed: `pg_temp.${gone}`, added: `pg_temp.${came}` });
   const match = onKey('t', 'g');
   const deleted = await client.query(`delete from ${table} t using ${gone} g where ${match}`);
   const inserted = await client.query(`insert into ${table} select * from ${came}`);

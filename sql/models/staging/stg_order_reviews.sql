@@ -3,7 +3,7 @@
 -- @incremental: order_id
 -- @incremental_scope: select order_id from {{ changed('order_reviews') }}
 -- @description: One row per (review_id, order_id) after removing exact duplicates; is_kept_for_order marks the one review per order used by metrics.
--- @test: reconcile(count = count(distinct review_id || order_id) of source('order_reviews')) name=stg_order_reviews.reconcile.raw desc="Staging keeps exactly one row per distinct (review, order) pair of the loaded reviews."
+-- @test: reconcile(count = count(distinct (review_id, order_id)) of source('order_reviews')) name=stg_order_reviews.reconcile.raw desc="Staging keeps exactly one row per distinct (review, order) pair of the loaded reviews."
 -- @test: range(review_score between 1 and 5)
 -- @test: unique(order_id) name=stg_order_reviews.one_kept_review_per_order desc="Metrics use at most one review per order." where is_kept_for_order
 -- @test: unique(order_id) severity=warn name=stg_order_reviews.orders_with_several_reviews desc="Each order has a single review (orders with several: metrics keep the latest)."
