@@ -1,5 +1,6 @@
 -- @primary_key: order_id
 -- @unique: customer_id
+-- @index: purchased_at
 -- @incremental: order_id
 -- @incremental_scope: select order_id from {{ changed('orders') }}
 -- @description: One row per order with its lifecycle timestamps and data-quality flags (nothing is dropped or corrected).
