@@ -27,6 +27,7 @@
 import { ident, literal, type Client } from '../db/connection.ts';
 import { SOURCES } from '../sources/index.ts';
 import { analyzeTemporary, tableStatistics } from '../db/statistics.ts';
+import { prepareWorkTables, workTable } from '../db/workTables.ts';
 import { RAW_SCHEMA } from '../ingest/ingest.ts';
 import { compileModel } from './build.ts';
 import type { BatchDeltas } from './deltas.ts';
@@ -38,10 +39,10 @@ const FEW_KEYS = 300;
 export const changedTable = (source: string): string => `pg_temp.${ident(`changed_${source}`)}`;
 /** Column of `changed_<source>`: the columns a batch changed for the key, null for any (a new key): src/feed/merge.ts. */
 export const CHANGED_COLUMNS = '_changed_columns';
-export const touchedTable = (model: string): string => `pg_temp.${ident(`touched_${model}`)}`;
+export const touchedTable = (model: string): string => workTable(`touched_${model}`);
 /** The rows a partitioned model's update deleted and inserted in this batch, kept when an additive model reads it. */
-const deletedTable = (model: string): string => `pg_temp.${ident(`deleted_${model}`)}`;
-const insertedTable = (model: string): string => `pg_temp.${ident(`inserted_${model}`)}`;
+const deletedTable = (model: string): string => workTable(`deleted_${model}`);
+const insertedTable = (model: string): string => workTable(`inserted_${model}`);
 
 export interface ModelChange {
   model: string;
@@ -212,11 +213,11 @@ function columnsOf(client: Client, m: Model): { name: string; type: string }[] {
 }
 
 /**
- * Empty `touched_<model>` tables (session temporary, dropped at commit) typed like the model's key
- * columns, and the `deleted_<m>` / `inserted_<m>` tables of the kept models: one catalog query and
- * one statement for all the models (a round trip per model was a good part of a small batch's
- * bookkeeping). Types come from the catalog, so that no model table is locked before the batch
- * reaches it.
+ * Empty `touched_<model>` tables typed like the model's key columns, and the `deleted_<m>` /
+ * `inserted_<m>` tables of the kept models: work tables kept between batches (src/db/workTables.ts),
+ * with one catalog query and one statement for all the models (a round trip per model was a good
+ * part of a small batch's bookkeeping). Types come from the catalog, so that no model table is
+ * locked before the batch reaches it.
  */
 export async function createTouchedTables(client: Client, models: readonly Model[], deltas?: BatchDeltas): Promise<void> {
   checkLateScopes(models);
@@ -234,15 +235,15 @@ export async function createTouchedTables(client: Client, models: readonly Model
   modelColumns.set(client, columns);
   const typed = (m: Model, names: readonly string[]): string => names.map((c) => `${ident(c)} ${columnType(client, m, c)}`).join(', ');
   const kept = keptModels(models, deltas);
-  await client.query([
-    ...tables.map((m) => `create temp table ${ident(`touched_${m.name}`)} (${typed(m, touchKey(m))}) on commit drop;`),
+  await prepareWorkTables(client, [
+    ...tables.map((m) => ({ name: `touched_${m.name}`, columns: typed(m, touchKey(m)) })),
     // empty until the model's update fills them, so a scope reading them also works when it was skipped
-    ...tables.filter((m) => kept.has(m.name)).map((m) => {
+    ...tables.filter((m) => kept.has(m.name)).flatMap((m) => {
       const keep = kept.get(m.name)!;
-      const list = typed(m, keep === 'all' ? columnsOf(client, m).map((c) => c.name) : keep);
-      return `create temp table ${ident(`deleted_${m.name}`)} (${list}) on commit drop; create temp table ${ident(`inserted_${m.name}`)} (${list}) on commit drop;`;
+      const columns = typed(m, keep === 'all' ? columnsOf(client, m).map((c) => c.name) : keep);
+      return [{ name: `deleted_${m.name}`, columns }, { name: `inserted_${m.name}`, columns }];
     }),
-  ].join('\n'));
+  ]);
 }
 
 /** Where a feed batch's gate finds the keys of the rows a model's update touched (touched_<model>). */
