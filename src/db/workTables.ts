@@ -13,6 +13,14 @@
 import { ident, literal, type Client } from './connection.ts';
 
 export const WORK_SCHEMA = 'feed_work';
+/**
+ * Above this many pages (128 kB), a table is emptied by TRUNCATE: `delete` leaves its pages until
+ * a vacuum, and the planner reads a table's size off its pages. After a catch-up batch of months,
+ * a day's thousand keys looked like seventy thousand and were joined by hashing whole facts (a
+ * scale-1 week went from 1.7 to 3.5 s a day). TRUNCATE costs about 1 ms a table where delete
+ * costs 0.04 ms, so the few hundred rows of a typical day's tables are deleted.
+ */
+const TRUNCATE_ABOVE_PAGES = 16;
 
 /** A work table by name, qualified and quoted. */
 export const workTable = (name: string): string => `${ident(WORK_SCHEMA)}.${ident(name)}`;
@@ -25,19 +33,21 @@ export interface WorkTable {
 
 /** Makes sure each table exists with these columns, and empties it: one catalog query, one statement. */
 export async function prepareWorkTables(client: Pick<Client, 'query'>, tables: readonly WorkTable[]): Promise<void> {
-  const { rows } = await client.query<{ name: string; columns: string | null }>(
-    `select c.relname as name, obj_description(c.oid, 'pg_class') as columns
+  const { rows } = await client.query<{ name: string; columns: string | null; pages: number }>(
+    `select c.relname as name, obj_description(c.oid, 'pg_class') as columns,
+            (pg_relation_size(c.oid) / current_setting('block_size')::int)::int as pages
        from pg_class c join pg_namespace n on n.oid = c.relnamespace
       where n.nspname = $1 and c.relkind = 'r'`,
     [WORK_SCHEMA],
   );
   const have = new Map(rows.map((r) => [r.name, r.columns]));
+  const pages = new Map(rows.map((r) => [r.name, Number(r.pages)]));
   const sql = rows.length === 0 ? [`create schema if not exists ${ident(WORK_SCHEMA)}`] : [];
   for (const t of tables) {
     const rel = workTable(t.name);
     const had = have.get(t.name);
     if (had === t.columns) {
-      sql.push(`delete from ${rel}`);
+      sql.push((pages.get(t.name) ?? 0) > TRUNCATE_ABOVE_PAGES ? `truncate ${rel}` : `delete from ${rel}`);
       continue;
     }
     if (had !== undefined) sql.push(`drop table ${rel}`);
