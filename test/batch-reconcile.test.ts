@@ -106,6 +106,43 @@ describe('a batch proves its reconciliations from what it wrote', () => {
     await client.query('rollback');
   });
 
+  test('a uniqueness warning is carried by the groups of the key values the batch removed and added, equal to a whole count', async () => {
+    const ORDERS = parseModel('batch_orders.sql', 'marts', [
+      '-- @primary_key: order_id',
+      '-- @incremental: order_id',
+      "-- @incremental_scope: select order_id from {{ changed('batch_lines') }}",
+      '-- @test: unique(route) severity=warn name=batch_orders.shared_routes',
+      "select order_id, min(route) as route from {{ source('batch_lines') }} group by order_id",
+    ].join('\n'));
+    const models = [ORDERS];
+    await client.query('drop table if exists marts.batch_orders');
+    await client.query(`create table marts.batch_orders as ${compileModel(ORDERS, new Map([[ORDERS.name, ORDERS]]), 'raw', (layer) => layer)}; alter table marts.batch_orders add primary key (order_id)`);
+    const job = (await collectChecks({ sources: [], models })).find((j) => j.checks.some((c) => c.name === 'batch_orders.shared_routes'))!;
+    const whole: CheckEnv = { table: (rel) => `marts.${rel.name}`, logicalDate: '2018-01-01', logicalDateSource: 'configured', loadRunId: null, validatedLoad: false };
+    const [last] = await job.run(client, whole);
+    assert.deepEqual([last!.failingRows, last!.details], [1, { rows: 2 }], 'o1 and o2 share route a');
+
+    await client.query('begin');
+    await client.query("create temp table changed_batch_lines on commit drop as select unnest(array['o2', 'o4']) as order_id");
+    const delta = new BatchDeltas(await batchMeasures({ sources: [], models }));
+    await createTouchedTables(client, models, delta);
+    await collectScopesBefore(client, models);
+    // o2 leaves route a for c (a is no longer shared), o4 arrives on b (b now is)
+    await client.query("update raw.batch_lines set route = 'c' where order_id = 'o2'; insert into raw.batch_lines values ('o4', 'b', 1.25)");
+    await applyModels(client, models, new Set(['batch_lines']), delta);
+    const [carried] = await job.run(client, {
+      ...whole,
+      moved: (rel) => delta.rows(rel.name),
+      previous: () => ({ failingRows: last!.failingRows, details: last!.details ?? null }),
+    });
+    const [now] = await job.run(client, whole);
+    assert.match(carried!.note ?? '', /^1 duplicated key\(s\) in the table: 1 after the last gate, \+1 -1 in the rows this batch wrote/);
+    assert.deepEqual([carried!.failingRows, carried!.details?.rows, carried!.sample], [now!.failingRows, now!.details?.rows, now!.sample]);
+    assert.deepEqual(now!.sample, ['b (2 rows)']);
+    await client.query('rollback');
+    await client.query('drop table marts.batch_orders');
+  });
+
   test('a scope that misses a partition fails the reconciliation on the change, as it fails whole', async () => {
     const { byName } = await batch('o2');
     const o = byName.get('batch_parts.reconcile.amount')!;

@@ -40,7 +40,7 @@ export const changedTable = (source: string): string => `pg_temp.${ident(`change
 /** Column of `changed_<source>`: the columns a batch changed for the key, null for any (a new key): src/feed/merge.ts. */
 export const CHANGED_COLUMNS = '_changed_columns';
 export const touchedTable = (model: string): string => workTable(`touched_${model}`);
-/** The rows a partitioned model's update deleted and inserted in this batch, kept when an additive model reads it. */
+/** The rows a partitioned model's update deleted and inserted in this batch, kept when an additive model, a changes() scope or the gate reads them. */
 const deletedTable = (model: string): string => workTable(`deleted_${model}`);
 const insertedTable = (model: string): string => workTable(`inserted_${model}`);
 
