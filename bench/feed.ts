@@ -17,6 +17,7 @@ import { once } from 'node:events';
 import pg from 'pg';
 import { listBatches, sha256File, writeManifest, type LandedBatch, type ManifestFile } from '../src/feed/manifest.ts';
 import { measure, median, parseJsonOut, type Measured } from './measure.ts';
+import { thinBatch } from './thinBatch.ts';
 
 export interface FeedBenchOptions {
   root: string;
@@ -26,6 +27,8 @@ export interface FeedBenchOptions {
   scale: number;
   weekStart: string;
   replay: boolean;
+  /** The order rows of the scale-1 week, when scale 1 ran first: a bigger scale thins its week to as many. */
+  scale1WeekOrderRows?: number;
   say: (l: string) => void;
 }
 
@@ -97,20 +100,32 @@ export async function feedBench(o: FeedBenchOptions, url: string): Promise<Recor
   const weekDir = path.join(home, `week-scale-${o.scale}`);
   await fs.rm(weekDir, { recursive: true, force: true });
   for (const b of week) await fs.cp(b.dir, path.join(weekDir, b.manifest.batchId), { recursive: true });
-  const perBatch: { batch: string; ms: number; phases: Record<string, number> }[] = [];
-  for (const b of week) {
-    const m = await cli(o, ['run', '--incremental', '--landing-dir', weekDir, '--batch', b.manifest.batchId], env);
-    const out = parseJsonOut<{ applied: { batchId: string; ms: number; phases: Record<string, number> }[] }>(m.stdout);
-    const applied = out.applied[0]!;
-    perBatch.push({ batch: applied.batchId, ms: applied.ms, phases: applied.phases });
-    o.say(`  ${applied.batchId}: ${applied.ms} ms (${Object.entries(applied.phases).map(([k, v]) => `${k} ${v}`).join(', ')}), CLI peak RSS ${m.peakRssMb} MB`);
-  }
-  const ms = perBatch.map((b) => b.ms);
+  const orderRows = (bs: LandedBatch[]) => bs.reduce((n, b) => n + b.manifest.files.filter((f) => f.source === 'orders').reduce((m, f) => m + f.rows, 0), 0);
+  const weekOrderRows = orderRows(week);
+  // A bigger scale measures its week twice from the same warehouse: as it comes, then thinned to
+  // the scale-1 week's size (bench/thinBatch.ts), so that a day's cost is compared on warehouses
+  // of two sizes with days of one size. The warehouse before the week is kept as a copy.
+  const thin = o.scale > 1;
+  const db = new URL(url).pathname.slice(1);
+  const kept = `${db}_before_week`;
+  if (thin) await adminQuery(url, [`drop database if exists ${kept}`, `create database ${kept} template ${db}`]);
+  const natural = await applyWeek(o, env, weekDir, week);
   const result: Record<string, unknown> = {
     scale: o.scale, simulateS: sim.ms / 1000, simulateRssMb: sim.peakRssMb, batches: simOut.batches,
-    week: { from: week[0]!.manifest.batchId, medianMs: median(ms), p95Ms: p95(ms), perBatch },
+    week: { from: week[0]!.manifest.batchId, orderRows: weekOrderRows, ...natural },
   };
-  o.say(`  typical week ${week[0]!.manifest.batchId}..: median ${median(ms)} ms, p95 ${p95(ms)} ms per batch`);
+  o.say(`  typical week ${week[0]!.manifest.batchId}..: ${weekOrderRows} order rows, median ${natural.medianMs} ms, p95 ${natural.p95Ms} ms per batch`);
+
+  if (thin) {
+    const share = Math.min(1, o.scale1WeekOrderRows ? o.scale1WeekOrderRows / weekOrderRows : 1 / o.scale);
+    const thinDir = path.join(home, `week-thinned-scale-${o.scale}`);
+    let thinRows = 0;
+    for (const b of week) thinRows += (await thinBatch(b, path.join(thinDir, b.manifest.batchId), share)).orderRows;
+    await adminQuery(url, [`drop database ${db} with (force)`, `alter database ${kept} rename to ${db}`]);
+    const thinned = await applyWeek(o, env, thinDir, week);
+    result.thinnedWeek = { share, orderRows: thinRows, ...thinned };
+    o.say(`  the same week thinned to ${(share * 100).toFixed(1)} % of its orders (${thinRows} order rows${o.scale1WeekOrderRows ? `, scale 1: ${o.scale1WeekOrderRows}` : ''}): median ${thinned.medianMs} ms, p95 ${thinned.p95Ms} ms per batch`);
+  }
 
   if (o.replay) {
     await reset();
@@ -131,3 +146,62 @@ export async function feedBench(o: FeedBenchOptions, url: string): Promise<Recor
   return result;
 }
 
+/** Applies each batch of `week` from `dir`, one run each: per batch, its time and phases. */
+async function applyWeek(o: FeedBenchOptions, env: NodeJS.ProcessEnv, dir: string, week: LandedBatch[]): Promise<{ medianMs: number; p95Ms: number; perBatch: { batch: string; ms: number; phases: Record<string, number> }[] }> {
+  const perBatch: { batch: string; ms: number; phases: Record<string, number> }[] = [];
+  for (const b of week) {
+    const m = await cli(o, ['run', '--incremental', '--landing-dir', dir, '--batch', b.manifest.batchId], env);
+    const out = parseJsonOut<{ applied: { batchId: string; ms: number; phases: Record<string, number> }[] }>(m.stdout);
+    const applied = out.applied[0]!;
+    perBatch.push({ batch: applied.batchId, ms: applied.ms, phases: applied.phases });
+    o.say(`  ${applied.batchId}: ${applied.ms} ms (${Object.entries(applied.phases).map(([k, v]) => `${k} ${v}`).join(', ')}), CLI peak RSS ${m.peakRssMb} MB`);
+  }
+  const ms = perBatch.map((b) => b.ms);
+  return { medianMs: median(ms), p95Ms: p95(ms), perBatch };
+}
+
+/** Statements run on the server's `postgres` database (creating, dropping or renaming the warehouse's). */
+async function adminQuery(url: string, statements: string[]): Promise<void> {
+  const u = new URL(url);
+  u.pathname = '/postgres';
+  const c = new pg.Client({ connectionString: u.toString() });
+  await c.connect();
+  try {
+    for (const sql of statements) {
+      // A copy needs its template to itself: autovacuum may hold a session on it for a moment.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await c.query(sql);
+          break;
+        } catch (err) {
+          if (attempt >= 10 || !/being accessed by other users/.test((err as Error).message)) throw err;
+          await new Promise((r) => setTimeout(r, 1000));
+        }
+      }
+    }
+  } finally {
+    await c.end();
+  }
+}
+
+/**
+ * The daily feed's goals (incremental issue): a scale-1 day under 150 ms (median), and a day on the
+ * scale-10 warehouse at most 1.3 times one on the scale-1 warehouse, for the natural week (a bigger
+ * day) and for the week thinned to the scale-1 week's orders (a day of the same size).
+ */
+export function feedGoals(feed: Record<string, unknown>[]): string {
+  type Week = { medianMs: number; orderRows: number };
+  const at = (scale: number) => feed.find((f) => f.scale === scale) as { week: Week; thinnedWeek?: Week } | undefined;
+  const s1 = at(1);
+  const lines = ['feed goals: median day < 150 ms at scale 1 | scale-10 / scale-1 <= 1.3'];
+  if (s1) lines.push(`  scale 1: median ${s1.week.medianMs} ms (${s1.week.orderRows} order rows in the week) ${s1.week.medianMs < 150 ? 'MET' : 'MISSED'}`);
+  for (const f of feed) {
+    const scale = f.scale as number;
+    const big = at(scale);
+    if (scale === 1 || !big || !s1) continue;
+    const ratio = (w: Week) => `${(w.medianMs / s1.week.medianMs).toFixed(2)}x ${w.medianMs / s1.week.medianMs <= 1.3 ? 'MET' : 'MISSED'}`;
+    lines.push(`  scale ${scale}, its own week (${big.week.orderRows} order rows): median ${big.week.medianMs} ms, ${ratio(big.week)}`);
+    if (big.thinnedWeek) lines.push(`  scale ${scale}, the week thinned to ${big.thinnedWeek.orderRows} order rows: median ${big.thinnedWeek.medianMs} ms, ${ratio(big.thinnedWeek)}`);
+  }
+  return lines.join('\n');
+}

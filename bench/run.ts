@@ -24,7 +24,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { redacted } from '../src/db/connection.ts';
 import { copyFloor, probeModes, type FloorResult } from './copyFloor.ts';
-import { feedBench } from './feed.ts';
+import { feedBench, feedGoals } from './feed.ts';
 import type { ModelProfile } from './modelProfile.ts';
 import { execFileSync } from 'node:child_process';
 import { loadAverage, measure, median, parseJsonOut, parseLogs, serverCpuSeconds, waitForQuiet, type LogLine, type Measured } from './measure.ts';
@@ -658,8 +658,10 @@ async function main(): Promise<void> {
   const feed: Record<string, unknown>[] = [];
   for (const scale of opts.feedScales) {
     const dataDir = scale === 1 && kaggleDir ? kaggleDir : (await generated(scale)).dir;
-    feed.push(await feedBench({ root: ROOT, cli: CLI, env: CHILD_ENV, dataDir, scale, weekStart: opts.feedWeek, replay: opts.feedReplay && scale === 1, say }, url));
+    const scale1 = feed.find((f) => f.scale === 1) as { week: { orderRows: number } } | undefined;
+    feed.push(await feedBench({ root: ROOT, cli: CLI, env: CHILD_ENV, dataDir, scale, weekStart: opts.feedWeek, replay: opts.feedReplay && scale === 1, scale1WeekOrderRows: scale1?.week.orderRows, say }, url));
   }
+  if (feed.length) say(feedGoals(feed));
   const text = opts.feedOnly ? '' : report(results, opts.runs, git, opts.profileModels ? (await import('./modelProfile.ts')).profileReport : null);
   process.stdout.write(`\n${text}\n`);
   const dir = path.join(HOME, 'bench');
