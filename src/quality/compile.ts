@@ -177,18 +177,31 @@ function reconcileJobs(rules: readonly ReconcileRule[]): CheckJob[] {
   const fusable = (side: ReconcileSide) => !side.where || SINGLE_AGGREGATE.test(side.sql.trim());
   const groupKey = (side: ReconcileSide) => `${side.table.type}:${side.table.name}${fusable(side) ? '' : `|${side.where}`}`;
   const exprOf = (side: ReconcileSide) => (side.where && fusable(side) ? `${side.sql} filter (where ${side.where})` : side.sql);
-  const groups = new Map<string, { side: ReconcileSide; exprs: string[] }>();
+  const groups = new Map<string, { side: ReconcileSide; exprs: string[]; sides: ReconcileSide[] }>();
   for (const r of rules) {
     for (const side of [r.left, r.right]) {
-      const g = groups.get(groupKey(side)) ?? { side, exprs: [] };
-      if (!g.exprs.includes(exprOf(side))) g.exprs.push(exprOf(side));
+      const g = groups.get(groupKey(side)) ?? { side, exprs: [], sides: [] };
+      if (!g.exprs.includes(exprOf(side))) {
+        g.exprs.push(exprOf(side));
+        g.sides.push(side);
+      }
       groups.set(groupKey(side), g);
     }
   }
+  // A distinct count computed whole: the distinct values hashed, then counted. `count(distinct (a,
+  // b))` sorts every row value of the table instead (the reviews file at scale 10: 4.9 s).
+  // `select distinct` keeps a null as one value, as count(distinct) of a row value does; of one
+  // column, count(distinct) leaves the nulls out, and so does this.
+  const wholeExpr = (env: CheckEnv, side: ReconcileSide, expr: string): string => {
+    const distinct = distinctColumns(side.sql);
+    if (!distinct) return expr;
+    const conditions = [...(side.where ? [`(${side.where})`] : []), ...(distinct.length === 1 ? [`${ident(distinct[0]!)} is not null`] : [])];
+    return `(select count(*) from (select distinct ${distinct.map(ident).join(', ')} from ${env.table(side.table)}${conditions.length ? ` where ${conditions.join(' and ')}` : ''}) d)`;
+  };
   // Scans already started in a gate run (the env is made anew for every run).
   const runs = new WeakMap<CheckEnv, Map<string, Promise<SideValue[]>>>();
-  const select = async (q: Queryable, env: CheckEnv, side: ReconcileSide, exprs: readonly string[]): Promise<SideValue[]> => {
-    const cols = exprs.flatMap((e, i) => [`(${e})::text as v${i}`, `coalesce((${e}), 0)::numeric::text as n${i}`]);
+  const select = async (q: Queryable, env: CheckEnv, side: ReconcileSide, exprs: readonly string[], sides: readonly ReconcileSide[]): Promise<SideValue[]> => {
+    const cols = exprs.map((e, i) => wholeExpr(env, sides[i]!, e)).flatMap((e, i) => [`(${e})::text as v${i}`, `coalesce((${e}), 0)::numeric::text as n${i}`]);
     const where = fusable(side) ? undefined : side.where;
     const { rows } = await q.query<Record<string, string | null>>(`select ${cols.join(', ')} from ${env.table(side.table)} ${where ? `where ${where}` : ''}`);
     return exprs.map((_, i) => ({ ok: true, text: rows[0]![`v${i}`] ?? null, num: rows[0]![`n${i}`]! }));
@@ -198,13 +211,13 @@ function reconcileJobs(rules: readonly ReconcileRule[]): CheckJob[] {
     runs.set(env, cache);
     let p = cache.get(key);
     if (!p) {
-      const { side, exprs } = groups.get(key)!;
+      const { side, exprs, sides } = groups.get(key)!;
       // One broken expression (a filter naming a column the table lacks) must not take the other
       // checks of its table with it: on an error, each expression is computed alone.
-      p = select(q, env, side, exprs).catch(async (err: Error): Promise<SideValue[]> => {
+      p = select(q, env, side, exprs, sides).catch(async (err: Error): Promise<SideValue[]> => {
         if (exprs.length === 1) return [{ ok: false, error: err.message }];
         const alone: SideValue[] = [];
-        for (const e of exprs) alone.push(await select(q, env, side, [e]).then((v) => v[0]!, (e2: Error) => ({ ok: false as const, error: e2.message })));
+        for (const [i, e] of exprs.entries()) alone.push(await select(q, env, side, [e], [sides[i]!]).then((v) => v[0]!, (e2: Error) => ({ ok: false as const, error: e2.message })));
         return alone;
       });
       cache.set(key, p);

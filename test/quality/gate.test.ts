@@ -175,6 +175,12 @@ describe('quality gate on planted fixtures', () => {
     // a second copy of a customer, after the ingest made the keys unique (and after the models
     // read them, whose own keys would refuse it)
     await q(`insert into raw_build.customers select * from raw_build.customers where customer_id = '${id('c', 3)}'`);
+    // two more review rows: a second copy of one (same review and order) and a new review of an
+    // order: the distinct (review, order) pairs grow by one, the rows by two
+    const reviews = Number((await q('select count(*) as n from staging_build.stg_order_reviews')).rows[0].n);
+    await q(`insert into raw_build.order_reviews select * from (select * from raw_build.order_reviews order by review_id, order_id limit 1) r
+             union all select md5('a new review'), order_id, review_score, review_comment_title, review_comment_message, review_creation_date, review_answer_timestamp, _line
+               from (select * from raw_build.order_reviews order by review_id, order_id limit 1) r`);
     const gate = await runQualityGate(ctx.db.pool, { runId, staged: true, log: quietLogger() });
     const r = byName(gate.results);
     assert.equal(gate.passed, false);
@@ -192,7 +198,10 @@ describe('quality gate on planted fixtures', () => {
       'orders_fact.range.price': 1,
       // the staged customers are the file's, one fewer than the tampered raw table
       'stg_customers.reconcile.raw': 1,
+      'raw.order_reviews.reconcile.file_load': 2,
+      'stg_order_reviews.reconcile.raw': 1,
     });
+    assert.deepEqual(r.get('stg_order_reviews.reconcile.raw')!.sample, [`stg_order_reviews count(*) = ${reviews}, order_reviews count(distinct (review_id, order_id)) = ${reviews + 1}`]);
     assert.deepEqual(r.get('raw.customers.format')!.details, { byColumn: { customer_unique_id: 1, customer_zip_code_prefix: 1 } });
     // the ingest's deduplication is not proved again: only the keys of rows written or changed since are looked at
     assert.deepEqual(r.get('raw.customers.primary_key')!.sample, [`${id('c', 3)} (2 rows)`]);
