@@ -92,6 +92,8 @@ describe('quality gate on planted fixtures', () => {
     assert.deepEqual(failed, PLANTED_ERRORS);
     assert.deepEqual(stored.get('raw.order_items.relationships.order_id_orders')!.sample_keys, [`${id('a', 9)}|1 @line 9 -> ${id('a', 9)}`]);
     assert.deepEqual(stored.get('orders_fact.reconcile.items')!.sample_keys, ['orders_fact count(*) = 8, stg_order_items count(*) = 9']);
+    // by order: the orphan item's order is missing from the order fact, and only it differs
+    assert.deepEqual(stored.get('order_fulfillment_fact.reconcile.order_totals')!.sample_keys, [`${id('a', 9)}: missing vs 66.00`]);
     // the new item of order 8 also breaks its payment match: a second warning there, not hidden
     assert.equal(Number(stored.get('order_fulfillment_fact.payments_match_items')!.failing_rows), 2);
     // the published layer still answers the gate: check on published data passes
