@@ -109,7 +109,7 @@ export async function feedBench(o: FeedBenchOptions, url: string): Promise<Recor
   const db = new URL(url).pathname.slice(1);
   const kept = `${db}_before_week`;
   if (thin) await adminQuery(url, [`drop database if exists ${kept}`, `create database ${kept} template ${db}`]);
-  const natural = await applyWeek(o, env, weekDir, week);
+  const natural = await applyWeek(o, env, weekDir, week, url);
   const result: Record<string, unknown> = {
     scale: o.scale, simulateS: sim.ms / 1000, simulateRssMb: sim.peakRssMb, batches: simOut.batches,
     week: { from: week[0]!.manifest.batchId, orderRows: weekOrderRows, ...natural },
@@ -122,7 +122,7 @@ export async function feedBench(o: FeedBenchOptions, url: string): Promise<Recor
     let thinRows = 0;
     for (const b of week) thinRows += (await thinBatch(b, path.join(thinDir, b.manifest.batchId), share)).orderRows;
     await adminQuery(url, [`drop database ${db} with (force)`, `alter database ${kept} rename to ${db}`]);
-    const thinned = await applyWeek(o, env, thinDir, week);
+    const thinned = await applyWeek(o, env, thinDir, week, url);
     result.thinnedWeek = { share, orderRows: thinRows, ...thinned };
     o.say(`  the same week thinned to ${(share * 100).toFixed(1)} % of its orders (${thinRows} order rows${o.scale1WeekOrderRows ? `, scale 1: ${o.scale1WeekOrderRows}` : ''}): median ${thinned.medianMs} ms, p95 ${thinned.p95Ms} ms per batch`);
   }
@@ -146,8 +146,13 @@ export async function feedBench(o: FeedBenchOptions, url: string): Promise<Recor
   return result;
 }
 
-/** Applies each batch of `week` from `dir`, one run each: per batch, its time and phases. */
-async function applyWeek(o: FeedBenchOptions, env: NodeJS.ProcessEnv, dir: string, week: LandedBatch[]): Promise<{ medianMs: number; p95Ms: number; perBatch: { batch: string; ms: number; phases: Record<string, number> }[] }> {
+type WeekResult = { medianMs: number; p95Ms: number; perBatch: { batch: string; ms: number; phases: Record<string, number> }[]; models: { model: string; medianMs: number }[] };
+
+/**
+ * Applies each batch of `week` from `dir`, one run each: per batch, its time and phases; per model,
+ * its median time over the week (from the ledger), so what grows with the warehouse shows.
+ */
+async function applyWeek(o: FeedBenchOptions, env: NodeJS.ProcessEnv, dir: string, week: LandedBatch[], url: string): Promise<WeekResult> {
   const perBatch: { batch: string; ms: number; phases: Record<string, number> }[] = [];
   for (const b of week) {
     const m = await cli(o, ['run', '--incremental', '--landing-dir', dir, '--batch', b.manifest.batchId], env);
@@ -157,7 +162,20 @@ async function applyWeek(o: FeedBenchOptions, env: NodeJS.ProcessEnv, dir: strin
     o.say(`  ${applied.batchId}: ${applied.ms} ms (${Object.entries(applied.phases).map(([k, v]) => `${k} ${v}`).join(', ')}), CLI peak RSS ${m.peakRssMb} MB`);
   }
   const ms = perBatch.map((b) => b.ms);
-  return { medianMs: median(ms), p95Ms: p95(ms), perBatch };
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  const { rows } = await c.query<{ model: string; ms: number[] }>(
+    `select m->>'model' as model, array_agg((m->>'ms')::int) as ms
+       from audit.feed_batches b cross join jsonb_array_elements(b.details->'models') m
+      where b.batch_id = any($1) group by 1`,
+    [week.map((b) => b.manifest.batchId)],
+  );
+  await c.end();
+  // a model the batch skipped is not in the ledger's list: it took no time that day
+  const models = rows.map((r) => ({ model: r.model, medianMs: median([...r.ms, ...Array<number>(week.length - r.ms.length).fill(0)]) }))
+    .sort((a, b) => b.medianMs - a.medianMs).slice(0, 12);
+  o.say(`  slowest models, median ms a day: ${models.map((m) => `${m.model} ${m.medianMs}`).join(', ')}`);
+  return { medianMs: median(ms), p95Ms: p95(ms), perBatch, models };
 }
 
 /** Statements run on the server's `postgres` database (creating, dropping or renaming the warehouse's). */
