@@ -48,6 +48,16 @@ export interface Model {
    * columns all come to zero has no rows left upstream.
    */
   incrementalAdditive?: string;
+  /**
+   * The query a feed batch recomputes a whole model with, when the model's SQL has a
+   * `{% if is_incremental() %} ... {% else %} ... {% endif %}` block (as in dbt): the first branch
+   * is the feed's, the second the full build's (`sql`). The feed's branch may read the model's
+   * current rows, `{{ this }}`, and the rows a partitioned ref's update removed and added in this
+   * batch, `{{ removed('<ref>') }}` and `{{ added('<ref>') }}`: a model that follows its inputs'
+   * change instead of reading them whole (customer_rfm_cuts moves each cut by the people a batch
+   * moved past it).
+   */
+  incrementalSql?: string;
   /** Other directives (e.g. quality tests) kept verbatim for the modules that read them. */
   directives: { key: string; value: string }[];
   refs: string[];
@@ -73,12 +83,35 @@ function bodyOf(sql: string): string {
   return start < 0 ? '' : lines.slice(start).join('\n');
 }
 
-export function parseModel(file: string, layer: ModelLayer, sql: string): Model {
+const IF_INCREMENTAL = /\{%\s*if\s+is_incremental\(\)\s*%\}([\s\S]*?)\{%\s*else\s*%\}([\s\S]*?)\{%\s*endif\s*%\}/g;
+/** `{{ removed('m') }}`, `{{ added('m') }}`: in a feed branch, the rows of a partitioned ref the batch's update removed and added. */
+export const CHANGE_ROWS = /\{\{\s*(removed|added)\(\s*'([a-z0-9_]+)'\s*\)\s*\}\}/g;
+export const THIS = /\{\{\s*this\s*\}\}/;
+
+/** The full build's query and the feed's, from a model file with or without an is_incremental() block. */
+function branches(file: string, sql: string): { full: string; feed?: string } {
+  if (!new RegExp(IF_INCREMENTAL.source).test(sql)) {
+    if (/\{%/.test(sql)) throw new Error(`${file}: the only block a model takes is {% if is_incremental() %} ... {% else %} ... {% endif %}`);
+    if (THIS.test(sql) || new RegExp(CHANGE_ROWS.source).test(bodyOf(sql))) throw new Error(`${file}: {{ this }}, removed() and added() belong in the {% if is_incremental() %} branch`);
+    return { full: sql };
+  }
+  const full = sql.replace(IF_INCREMENTAL, (_, _feed: string, whole: string) => whole);
+  const feed = sql.replace(IF_INCREMENTAL, (_, incremental: string) => incremental);
+  if (/\{%/.test(full) || THIS.test(full) || new RegExp(CHANGE_ROWS.source).test(bodyOf(full))) {
+    throw new Error(`${file}: {% if is_incremental() %} blocks each with an {% else %} and an {% endif %}, and {{ this }}, removed() and added() in their first branch only`);
+  }
+  return { full, feed };
+}
+
+export function parseModel(file: string, layer: ModelLayer, text: string): Model {
+  const { full: sql, feed } = branches(file, text);
+  const both = bodyOf(sql) + (feed ? bodyOf(feed) : '');
   const model: Model = {
     name: path.basename(file, '.sql'), layer, file, sql, materialized: 'table', unique: [], indexes: [], references: [], directives: [],
+    ...(feed ? { incrementalSql: feed } : {}),
     // Dependencies come from the query, not the header: a header's scope query may read the model itself.
-    refs: [...new Set([...bodyOf(sql).matchAll(REF)].map((m) => m[1]!))],
-    sources: [...new Set([...bodyOf(sql).matchAll(SOURCE)].map((m) => m[1]!))],
+    refs: [...new Set([...[...both.matchAll(REF)].map((m) => m[1]!), ...[...(feed ? bodyOf(feed) : '').matchAll(CHANGE_ROWS)].map((m) => m[2]!)])],
+    sources: [...new Set([...both.matchAll(SOURCE)].map((m) => m[1]!))],
   };
   for (const line of sql.split('\n')) {
     const trimmed = line.trim();
@@ -122,7 +155,10 @@ export function parseModel(file: string, layer: ModelLayer, sql: string): Model 
     if (!model.primaryKey) throw new Error(`${file}: '@incremental_additive' needs a '@primary_key' (the groups the sums are added to)`);
     if (model.incremental || model.incrementalWhen) throw new Error(`${file}: '@incremental_additive' replaces '@incremental' and '@incremental_when'`);
   }
-  if (model.materialized === 'view' && (model.primaryKey || model.unique.length || model.indexes.length || model.references.length || model.incremental || model.incrementalWhen || model.incrementalAdditive)) {
+  if (model.incrementalSql && (model.incremental || model.incrementalAdditive)) {
+    throw new Error(`${file}: an is_incremental() branch is the query of a model recomputed whole; it replaces '@incremental' and '@incremental_additive'`);
+  }
+  if (model.materialized === 'view' && (model.incrementalSql || model.primaryKey || model.unique.length || model.indexes.length || model.references.length || model.incremental || model.incrementalWhen || model.incrementalAdditive)) {
     throw new Error(`${file}: a view has no keys, indexes or feed directives of its own (declare the indexes its queries need on the tables it reads)`);
   }
   return model;

@@ -23,6 +23,22 @@ describe('SQL models', () => {
     assert.deepEqual(m.sources, ['orders']);
   });
 
+  test('an is_incremental() block gives the full build its else branch and the feed its first one', () => {
+    const m = parseModel('x/cuts.sql', 'marts', [
+      '-- @primary_key: cut',
+      "with p as (select * from {{ ref('people') }}),",
+      "{% if is_incremental() %} c as (select * from {{ this }} join {{ added('orders_per_person') }} using (k)), {% else %} c as (select count(*) from p), {% endif %}",
+      'f as (select 1) {% if is_incremental() %}select 2{% else %}select 3{% endif %}',
+    ].join('\n'));
+    assert.equal(m.sql.split('\n').slice(1).join('\n'), "with p as (select * from {{ ref('people') }}),\n c as (select count(*) from p), \nf as (select 1) select 3");
+    assert.equal(m.incrementalSql!.split('\n').slice(1).join('\n'), "with p as (select * from {{ ref('people') }}),\n c as (select * from {{ this }} join {{ added('orders_per_person') }} using (k)), \nf as (select 1) select 2");
+    // the feed branch's change rows are a dependency: the ref is updated first
+    assert.deepEqual(m.refs, ['people', 'orders_per_person']);
+    assert.throws(() => parseModel('x/a.sql', 'marts', 'select * from {{ this }}'), /belong in the \{% if is_incremental\(\) %\} branch/);
+    assert.throws(() => parseModel('x/a.sql', 'marts', '{% if is_incremental() %}select 1{% endif %}'), /the only block a model takes/);
+    assert.throws(() => parseModel('x/a.sql', 'marts', "-- @incremental: k\n{% if is_incremental() %}select 1{% else %}select 2{% endif %}"), /recomputed whole/);
+  });
+
   test('@index with a where clause makes a partial index', () => {
     const m = parseModel('x/people.sql', 'marts', '-- @index: gmv, customer_unique_id where revenue_orders > 0\nselect 1');
     assert.deepEqual(m.indexes, [{ columns: ['gmv', 'customer_unique_id'], where: 'revenue_orders > 0' }]);
