@@ -24,7 +24,7 @@ import { BatchDeltas, type BatchWants } from '../transform/deltas.ts';
 import type { TouchedKeys } from '../quality/types.ts';
 import { sourceByName, SOURCES, versionsOf, versionsTableName } from '../sources/index.ts';
 import { applyModels, changedTable, collectScopesBefore, createTouchedTables, touchedScope, type ModelChange } from '../transform/incremental.ts';
-import { loadModels, type Model } from '../transform/models.ts';
+import type { Model } from '../transform/models.ts';
 import { FEED_SOURCE_ORDER } from './cut.sql.ts';
 import { BatchError, listBatches, verifyBatchFiles, type LandedBatch } from './manifest.ts';
 import { applySource, createChangedTables, ensureRawKeyIndexes, measureMerge, prepareSource, type SourceMerge } from './merge.ts';
@@ -110,7 +110,7 @@ export async function applyPendingBatches(pool: Pool, opts: ApplyOptions): Promi
   // of CPU under tsx) on a machine of two cores slowed every batch that did not need it by a
   // tenth; once one was needed, it is kept for the rest of the run.
   keepParseWorkersIdle(60_000);
-  await ensureRawKeyIndexes(pool, SOURCES, opts.models ?? (await loadModels()));
+  await ensureRawKeyIndexes(pool, SOURCES, opts.models);
   const measures = await batchMeasures({ models: opts.models });
   for (const batch of batches) {
     const { batchId, checksum, previous } = batch.manifest;

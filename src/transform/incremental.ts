@@ -362,12 +362,13 @@ async function applyPartitions(client: Client, m: Model, byName: ReadonlyMap<str
   const keys = rows[0]?.keys ?? [];
   if (keys.length === 0) return { model: m.name, strategy: 'partitions', touched: 0, deleted: 0, inserted: 0, ms: 0 };
   // The key list goes in as a constant array so the planner pushes `key = any(...)` into the model's
-  // CTEs (through GROUP BY and PARTITION BY on the key) and reaches the indexes.
-  // The model's rows of the touched keys. When its refs of the same key are narrowed already, the
-  // outer filter is kept out of the model's query (offset 0): pushed down, it would meet the ref's
-  // own filter on the same column, and the planner, multiplying the two, would expect a handful
-  // of rows for a thousand keys and loop over whole tables for each of them (scale 10: the order
-  // fact's update 0.4 s for 1,200 orders, its calendar joins rescanned 1,200 times).
+  // CTEs (through GROUP BY and PARTITION BY on the key) and reaches the indexes. When the model's
+  // refs of the same key are narrowed already, the outer filter is kept out of its query
+  // (offset 0): pushed down, it would meet the ref's own filter on the same column, and the
+  // planner, multiplying the two, would expect a handful of rows for a thousand keys and loop over
+  // whole tables for each of them (scale 10: the order fact's update 0.4 s for 1,200 orders, its
+  // calendar joins rescanned 1,200 times). The filter still applies on top, so the rows are the
+  // same either way.
   const { model: scoped, narrowed } = partitionScoped(m, byName);
   const recompute = `select * from (${compileModel(scoped, byName, RAW_SCHEMA, publishedSchema)}${narrowed ? '\n offset 0' : ''}) model where model.${key} = any($1::${type}[])`;
   const measured = deltas && deltas.exprs(m.name).length > 0 ? deltas.selectList(m.name) : undefined;
