@@ -23,7 +23,7 @@ import { batchMeasures, runQualityGate, storeGateResults } from '../quality/gate
 import { BatchDeltas, type BatchWants } from '../transform/deltas.ts';
 import type { TouchedKeys } from '../quality/types.ts';
 import { sourceByName, SOURCES, versionsOf, versionsTableName } from '../sources/index.ts';
-import { applyModels, changedTable, collectScopesBefore, createTouchedTables, touchedScope, type ModelChange } from '../transform/incremental.ts';
+import { applyModels, changedTable, collectScopesBefore, createTouchedTables, ensureUniquesPerStatement, touchedScope, type ModelChange } from '../transform/incremental.ts';
 import type { Model } from '../transform/models.ts';
 import { FEED_SOURCE_ORDER } from './cut.sql.ts';
 import { BatchError, listBatches, verifyBatchFiles, type LandedBatch } from './manifest.ts';
@@ -111,6 +111,7 @@ export async function applyPendingBatches(pool: Pool, opts: ApplyOptions): Promi
   // tenth; once one was needed, it is kept for the rest of the run.
   keepParseWorkersIdle(60_000);
   await ensureRawKeyIndexes(pool, SOURCES, opts.models);
+  await ensureUniquesPerStatement(pool, opts.models);
   const measures = await batchMeasures({ models: opts.models });
   for (const batch of batches) {
     const { batchId, checksum, previous } = batch.manifest;

@@ -47,7 +47,11 @@ export function constraintsDdl(model: Model, models: ReadonlyMap<string, Model>,
   const cols = (c: string[]) => c.map(ident).join(', ');
   const ddl: string[] = [];
   if (model.primaryKey) ddl.push(`alter table ${table} add primary key (${cols(model.primaryKey)})`);
-  for (const u of model.unique) ddl.push(`alter table ${table} add unique (${cols(u)})`);
+  // Checked at the end of each statement rather than row by row: a feed batch rewrites a
+  // partition in one statement (src/transform/incremental.ts), where a person's late address
+  // period shifts the version numbers of the later ones, which pass through each other's values.
+  // No foreign key points to these (a reference needs a key checked row by row): they point to primary keys.
+  for (const u of model.unique) ddl.push(`alter table ${table} add unique (${cols(u)}) deferrable initially immediate`);
   // Deferrable so that a feed batch can replace a dimension row before the facts pointing to it
   // (checked at the batch's commit). Foreign keys lock their referenced table until commit; adding them in one global order (by
   // referenced model) means two models built concurrently can wait on each other but never deadlock.

@@ -51,6 +51,10 @@ export interface ModelChange {
   touched: number;
   deleted: number;
   inserted: number;
+  /** Rows rewritten in place (a partitioned model's rows whose primary key stayed). */
+  updated?: number;
+  /** Partitions recomputed, of which `touched` came out different (a partitioned model). */
+  recomputed?: number;
   ms: number;
   /** The batch rewrote a large share of the table, so it analyzed it (src/db/statistics.ts). */
   analyzed?: boolean;
@@ -250,6 +254,27 @@ export async function createTouchedTables(client: Client, models: readonly Model
   ]);
 }
 
+/**
+ * A partition's rewrite may pass a unique value from one row to another within its statement
+ * (applyPartitions), so the feed needs the models' `@unique` constraints checked at the end of each
+ * statement. A warehouse built before they were (checked row by row) gets them remade once, here,
+ * before its first batch: PostgreSQL cannot make a unique constraint deferrable in place.
+ */
+export async function ensureUniquesPerStatement(db: Pick<Client, 'query'>, models: readonly Model[]): Promise<void> {
+  const tables = models.filter((m) => m.materialized !== 'view' && m.unique.length > 0).map((m) => `${ident(publishedSchema(m.layer))}.${ident(m.name)}`);
+  const { rows } = await db.query<{ rel: string; name: string; columns: string }>(
+    `select c.conrelid::regclass::text as rel, c.conname as name,
+            (select string_agg(quote_ident(a.attname), ', ' order by k.i) from unnest(c.conkey) with ordinality k(n, i)
+               join pg_attribute a on a.attrelid = c.conrelid and a.attnum = k.n) as columns
+       from pg_constraint c
+      where c.contype = 'u' and not c.condeferrable and c.conrelid = any(array(select to_regclass(t) from unnest($1::text[]) t where to_regclass(t) is not null))`,
+    [tables],
+  );
+  for (const r of rows) {
+    await db.query(`alter table ${r.rel} drop constraint ${ident(r.name)}, add constraint ${ident(r.name)} unique (${r.columns}) deferrable initially immediate`);
+  }
+}
+
 /** Where a feed batch's gate finds the keys of the rows a model's update touched (touched_<model>). */
 export function touchedScope(m: Model): { table: string; columns: string[] } {
   return { table: touchedTable(m.name), columns: touchKey(m) };
@@ -304,7 +329,7 @@ export async function applyModels(client: Client, models: readonly Model[], chan
       ? await applyPartitions(client, m, byName, kept.get(m.name), deltas)
       : m.incrementalAdditive ? await applyAdditive(client, m, byName, deltas) : await applyWhole(client, m, byName, deltas);
     // the models after this one, and the gate, plan with its new size (src/db/statistics.ts)
-    if (await statistics.refreshIfStale(publishedSchema(m.layer), m.name, change.deleted + change.inserted)) change.analyzed = true;
+    if (await statistics.refreshIfStale(publishedSchema(m.layer), m.name, change.deleted + change.inserted + (change.updated ?? 0))) change.analyzed = true;
     // The scopes downstream and the gate join this table of keys to whole models: planned from its
     // page count, a few keys look like a thousand and the join hashes a fact whole instead of
     // looking the keys up (src/db/statistics.ts). A large set is planned about right without it.
@@ -372,28 +397,48 @@ async function applyPartitions(client: Client, m: Model, byName: ReadonlyMap<str
   const { model: scoped, narrowed } = partitionScoped(m, byName);
   const recompute = `select * from (${compileModel(scoped, byName, RAW_SCHEMA, publishedSchema)}${narrowed ? '\n offset 0' : ''}) model where model.${key} = any($1::${type}[])`;
   const measured = deltas && deltas.exprs(m.name).length > 0 ? deltas.selectList(m.name) : undefined;
-  if (!keep && !measured) {
-    const deleted = await client.query(`delete from ${table} where ${key} = any($1::${type}[])`, [keys]);
-    const inserted = await client.query(`insert into ${table} ${recompute}`, [keys]);
-    return { model: m.name, strategy: 'partitions', touched: keys.length, deleted: deleted.rowCount ?? 0, inserted: inserted.rowCount ?? 0, ms: 0 };
-  }
-  // The rows that left and came are kept (in the tables createTouchedTables made) when an additive
-  // model or a changes() scope downstream reads them, and measured when the gate proves a
-  // reconciliation from them (deltas.ts): both off the rows the statement writes, with no second read.
-  const written = async (cte: string, write: string, into: string): Promise<{ n: number; row: Record<string, unknown> }> => {
-    const { rows: [row] } = await client.query<Record<string, unknown>>(
-      `with ${cte} as (${write} returning ${measured ? '*' : keptList(keep!)})
-       ${keep ? `, kept as (insert into ${into} select ${measured ? keptList(keep) : '*'} from ${cte})` : ''}
-       select count(*)::int as n${measured ? `, ${measured}` : ''} from ${cte} t`,
-      [keys],
-    );
-    return { n: Number(row!.n), row: row! };
-  };
-  const deleted = await written('gone', `delete from ${table} where ${key} = any($1::${type}[])`, deletedTable(m.name));
-  const inserted = await written('came', `insert into ${table} ${recompute}`, insertedTable(m.name));
-  if (measured) deltas!.record(m.name, deleted.row, inserted.row);
+  // The partitions are rewritten in place, row by row against what they hold (one statement):
+  // a row the same as the fresh one is left alone, one whose primary key stays is updated, the
+  // others deleted or inserted. A day re-sends an order with a new status, and most of the rows
+  // it recomputes come out as they were (its payments, the marts that read only its date) or
+  // differ in a column no index holds: deleting and inserting them wrote every index of a fact
+  // table and queued one foreign-key check per reference and row, and that is what grew with the
+  // warehouse (docs/benchmarks.md). Only the partitions that differ stay touched, so the models
+  // downstream and the gate do not recompute or check what did not change; the rows kept for
+  // them (deleted_<m>, inserted_<m>) and the gate's measures are those partitions' rows as they
+  // were and as they are, as before.
+  const pk = m.primaryKey!.map(ident);
+  const onKey = (a: string, b: string): string => pk.map((c) => `${a}.${c} = ${b}.${c}`).join(' and ');
+  const rest = columnsOf(client, m).map((c) => ident(c.name)).filter((c) => !pk.includes(c));
+  const parts = (rows: string): string => `${rows} t where t.${key} in (select k from parts)`;
+  const { rows: sides } = await client.query<Record<string, unknown>>(
+    `with fresh as materialized (${recompute}),
+     old as materialized (select * from ${table} where ${key} = any($1::${type}[])),
+     -- record_image_eq (*=): equal to the byte, as a full build would write it (1.0 and 1.00 differ)
+     diff as materialized (select o as old, f as new from old o full join fresh f on ${onKey('o', 'f')}
+                            where o is null or f is null or not (o *= f)),
+     parts as materialized (select distinct coalesce((d.new).${key}, (d.old).${key}) as k from diff d),
+     gone as (delete from ${table} t using diff d where d.new is null and ${pk.map((c) => `t.${c} = (d.old).${c}`).join(' and ')} returning 1),
+     moved as (update ${table} t set ${rest.length ? rest.map((c) => `${c} = (d.new).${c}`).join(', ') : `${pk[0]} = t.${pk[0]}`}
+                 from diff d where not (d.old is null) and not (d.new is null) and ${pk.map((c) => `t.${c} = (d.old).${c}`).join(' and ')} returning 1),
+     came as (insert into ${table} select (d.new).* from diff d where d.old is null returning 1),
+     same as (delete from ${touchedTable(m.name)} w where not exists (select 1 from parts p where p.k = w.${key}) returning 1)
+     ${keep ? `, kept_old as (insert into ${deletedTable(m.name)} select ${keptList(keep)} from ${parts('old')})
+     , kept_new as (insert into ${insertedTable(m.name)} select ${keptList(keep)} from ${parts('fresh')})` : ''}
+     select 0 as side, count(*)::int as n, (select count(*) from gone)::int as gone, (select count(*) from moved)::int as moved,
+            (select count(*) from came)::int as came, (select count(*) from parts)::int as parts${measured ? `, ${measured}` : ''} from ${parts('old')}
+     union all
+     select 1, count(*)::int, 0, 0, 0, 0${measured ? `, ${measured}` : ''} from ${parts('fresh')}`,
+    [keys],
+  );
+  const was = sides.find((r) => Number(r.side) === 0);
+  const is = sides.find((r) => Number(r.side) === 1);
+  if (measured) deltas!.record(m.name, was!, is!);
   if (deltas && deltas.columns(m.name).length > 0) deltas.keepRows(m.name, { removed: deletedTable(m.name), added: insertedTable(m.name) });
-  return { model: m.name, strategy: 'partitions', touched: keys.length, deleted: deleted.n, inserted: inserted.n, ms: 0 };
+  return {
+    model: m.name, strategy: 'partitions', touched: Number(was!.parts), recomputed: keys.length,
+    deleted: Number(was!.gone), inserted: Number(was!.came), updated: Number(was!.moved), ms: 0,
+  };
 }
 
 /** The model as a batch recomputes it: its is_incremental() branch, reading its own rows and its refs' change, or its query. */
