@@ -139,7 +139,7 @@ describe('daily feed: simulate, apply incrementally, equal to a full load', () =
     // Partitions are rewritten in place (docs/incremental.md): rows whose key stayed are updated,
     // and a recomputed partition that came out as it was is not touched, so nothing downstream
     // recomputes it (the replay equivalence below proves the rows right).
-    const inPlace = await ctx.db.pool.query<{ updated: number; recomputed: number; touched: number }>(
+    const inPlace = await ctx.db.pool.query(
       `select sum((m->>'updated')::int)::int as updated, sum((m->>'recomputed')::int)::int as recomputed, sum((m->>'touched')::int)::int as touched
          from audit.feed_batches, jsonb_array_elements(details->'models') m where m->>'strategy' = 'partitions'`,
     );

@@ -295,9 +295,6 @@ function scopeSql(m: Model, byName: ReadonlyMap<string, Model>, pass: Pass): str
      except select ${key} from ${touchedTable(m.name)}`;
 }
 
-async function addScope(client: Client, m: Model, byName: ReadonlyMap<string, Model>): Promise<void> {
-  await client.query(scopeSql(m, byName, 'after'));
-}
 
 /**
  * Pass two, after the raw merge: every model in dependency order. `changedSources` are the sources
@@ -378,12 +375,16 @@ function partitionScoped(m: Model, byName: ReadonlyMap<string, Model>): { model:
 }
 
 async function applyPartitions(client: Client, m: Model, byName: ReadonlyMap<string, Model>, keep: string[] | 'all' | undefined, deltas?: BatchDeltas): Promise<ModelChange> {
-  await addScope(client, m, byName);
   const column = m.incremental!.key;
   const key = ident(column);
   const table = `${ident(publishedSchema(m.layer))}.${ident(m.name)}`;
   const type = columnType(client, m, column);
-  const { rows } = await client.query<{ keys: unknown[] | null }>(`select array_agg(${key}) as keys from ${touchedTable(m.name)}`);
+  // pass two's scope and every touched key in one round trip: the select sees the table as the
+  // statement found it (the pass before the merge), the insert's own rows come back from it
+  const { rows } = await client.query<{ keys: unknown[] | null }>(
+    `with added as (${scopeSql(m, byName, 'after')} returning ${key})
+     select array_agg(${key}) as keys from (select ${key} from ${touchedTable(m.name)} union all select ${key} from added) k`,
+  );
   const keys = rows[0]?.keys ?? [];
   if (keys.length === 0) return { model: m.name, strategy: 'partitions', touched: 0, deleted: 0, inserted: 0, ms: 0 };
   // The key list goes in as a constant array so the planner pushes `key = any(...)` into the model's
