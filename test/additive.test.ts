@@ -2,8 +2,8 @@
  * The feed's additive strategy (`@incremental_additive`, src/transform/incremental.ts) on a real
  * PostgreSQL, with small models: a batch that empties a group, creates one, moves a row
  * between groups, adds to another and changes an attribute without changing a sum gives exactly
- * what the model's query gives from scratch; and a model recomputed whole whose rows repeat a
- * key fails the batch.
+ * what the model's query gives from scratch; and a model recomputed whole, or a partition
+ * rewritten in place, whose rows repeat a key fails the batch.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -29,7 +29,14 @@ const ZONES = parseModel('additive_zones.sql', 'marts', [
   '-- @primary_key: route',
   "select route, zone, count(*)::int as lines from {{ source('additive_lines') }} group by route, zone",
 ].join('\n'));
-const MODELS: Model[] = sortByDependencies([SUMS, PARTS, ZONES]);
+// partitioned, rewritten in place by its key; the key is unique until an order gets a second route
+const ORDER_ROUTE = parseModel('additive_order_route.sql', 'marts', [
+  '-- @primary_key: order_id',
+  '-- @incremental: order_id',
+  "-- @incremental_scope: select order_id from {{ changed('additive_lines') }}",
+  "select order_id, route, sum(amount)::numeric(12,2) as amount from {{ source('additive_lines') }} group by order_id, route",
+].join('\n'));
+const MODELS: Model[] = sortByDependencies([SUMS, PARTS, ZONES, ORDER_ROUTE]);
 const byName = new Map(MODELS.map((m) => [m.name, m]));
 const compiled = (m: Model) => compileModel(m, byName, 'raw', (layer) => layer);
 
@@ -88,6 +95,16 @@ describe('additive models follow a batch by difference', () => {
     await collectScopesBefore(client, MODELS);
     await client.query("insert into raw.additive_lines values ('o6', 'a', 'z2', 1.00)");
     await assert.rejects(applyModels(client, MODELS, new Set(['additive_lines'])), /additive_zones\.sql: the recomputed model has 4 rows but 3 distinct primary keys \(route\)/);
+    await client.query('rollback');
+  });
+
+  test('a partition rewritten in place whose rows repeat a key fails the batch instead of updating its row with one of them', async () => {
+    await client.query('begin');
+    await client.query("create temp table changed_additive_lines on commit drop as select 'o1' as order_id");
+    await createTouchedTables(client, MODELS);
+    await collectScopesBefore(client, MODELS);
+    await client.query("insert into raw.additive_lines values ('o1', 'b', 'z1', 4.00)");
+    await assert.rejects(applyModels(client, MODELS, new Set(['additive_lines'])), /additive_order_route\.sql: the recomputed partitions repeat 1 primary key value\(s\) \(order_id\): a key is repeated/);
     await client.query('rollback');
   });
 });
