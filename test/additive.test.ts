@@ -94,7 +94,7 @@ describe('additive models follow a batch by difference', () => {
     await createTouchedTables(client, MODELS);
     await collectScopesBefore(client, MODELS);
     await client.query("insert into raw.additive_lines values ('o6', 'a', 'z2', 1.00)");
-    await assert.rejects(applyModels(client, MODELS, new Set(['additive_lines'])), /additive_zones\.sql: the recomputed model has 4 rows but 3 distinct primary keys \(route\)/);
+    await assert.rejects(applyModels(client, MODELS, new Set(['additive_lines'])), /additive_zones\.sql: the recomputed rows repeat 1 primary key value\(s\) \(route\): a key is repeated/);
     await client.query('rollback');
   });
 
@@ -104,7 +104,7 @@ describe('additive models follow a batch by difference', () => {
     await createTouchedTables(client, MODELS);
     await collectScopesBefore(client, MODELS);
     await client.query("insert into raw.additive_lines values ('o1', 'b', 'z1', 4.00)");
-    await assert.rejects(applyModels(client, MODELS, new Set(['additive_lines'])), /additive_order_route\.sql: the recomputed partitions repeat 1 primary key value\(s\) \(order_id\): a key is repeated/);
+    await assert.rejects(applyModels(client, MODELS, new Set(['additive_lines'])), /additive_order_route\.sql: the recomputed rows repeat 1 primary key value\(s\) \(order_id\): a key is repeated/);
     await client.query('rollback');
   });
 });
