@@ -64,7 +64,7 @@ describe('additive models follow a batch by difference', () => {
     assert.deepEqual(before.rows.map((r) => r.route), ['a', 'b', 'd']);
 
     await client.query('begin');
-    await client.query("create temp table changed_additive_lines on commit drop as select unnest(array['o2', 'o3', 'o4', 'o5']) as order_id");
+    await client.query("create schema if not exists feed_work; create table feed_work.changed_additive_lines as select unnest(array['o2', 'o3', 'o4', 'o5']) as order_id");
     await createTouchedTables(client, MODELS);
     await collectScopesBefore(client, MODELS);
     // o2 moves from a to c, o3 (the only order of b) goes, o4 arrives on a, o5 stays on d with the
@@ -90,7 +90,7 @@ describe('additive models follow a batch by difference', () => {
 
   test('a model recomputed whole whose rows repeat a key fails the batch instead of keeping one of them', async () => {
     await client.query('begin');
-    await client.query("create temp table changed_additive_lines on commit drop as select 'o6' as order_id");
+    await client.query("create schema if not exists feed_work; create table feed_work.changed_additive_lines as select 'o6' as order_id");
     await createTouchedTables(client, MODELS);
     await collectScopesBefore(client, MODELS);
     await client.query("insert into raw.additive_lines values ('o6', 'a', 'z2', 1.00)");
@@ -100,7 +100,7 @@ describe('additive models follow a batch by difference', () => {
 
   test('a partition rewritten in place whose rows repeat a key fails the batch instead of updating its row with one of them', async () => {
     await client.query('begin');
-    await client.query("create temp table changed_additive_lines on commit drop as select 'o1' as order_id");
+    await client.query("create schema if not exists feed_work; create table feed_work.changed_additive_lines as select 'o1' as order_id");
     await createTouchedTables(client, MODELS);
     await collectScopesBefore(client, MODELS);
     await client.query("insert into raw.additive_lines values ('o1', 'b', 'z1', 4.00)");

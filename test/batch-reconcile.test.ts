@@ -68,7 +68,7 @@ describe('a batch proves its reconciliations from what it wrote', () => {
       await client.query(`create table marts.${m.name} as ${compileModel(m, byName, 'raw', (layer) => layer)}; alter table marts.${m.name} add primary key (${m.primaryKey!.join(', ')})`);
     }
     await client.query('begin');
-    await client.query("create temp table changed_batch_lines on commit drop as select unnest(array['o2', 'o4']) as order_id");
+    await client.query("create schema if not exists feed_work; create table feed_work.changed_batch_lines as select unnest(array['o2', 'o4']) as order_id");
     await createTouchedTables(client, models);
     await collectScopesBefore(client, models);
     await client.query("update raw.batch_lines set amount = 6.00 where order_id = 'o2'; insert into raw.batch_lines values ('o4', 'c', 1.25)");
@@ -123,7 +123,7 @@ describe('a batch proves its reconciliations from what it wrote', () => {
     assert.deepEqual([last!.failingRows, last!.details], [1, { rows: 2 }], 'o1 and o2 share route a');
 
     await client.query('begin');
-    await client.query("create temp table changed_batch_lines on commit drop as select unnest(array['o2', 'o4']) as order_id");
+    await client.query("create schema if not exists feed_work; create table feed_work.changed_batch_lines as select unnest(array['o2', 'o4']) as order_id");
     const delta = new BatchDeltas(await batchMeasures({ sources: [], models }));
     await createTouchedTables(client, models, delta);
     await collectScopesBefore(client, models);

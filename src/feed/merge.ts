@@ -21,6 +21,7 @@
  */
 import { ident, literal, type Client } from '../db/connection.ts';
 import { analyzeTemporary } from '../db/statistics.ts';
+import { prepareWorkTables, workTable } from '../db/workTables.ts';
 import { RAW_SCHEMA } from '../ingest/ingest.ts';
 import { ARRIVAL_COLUMN, LINE_COLUMN } from '../ingest/rawTable.ts';
 import { versionsOf, versionsTableName, type SourceSpec } from '../sources/index.ts';
@@ -51,6 +52,12 @@ const dataCols = (spec: SourceSpec) => spec.columns.map((c) => ident(c.name));
 /** A version's effective time, `-infinity` when it has none (valid since the beginning). */
 const effectiveOf = (spec: SourceSpec, alias: string): string => `coalesce(${alias}.${ident(versionsOf(spec)!.effectiveColumn)}, '-infinity')`;
 const rawVersions = (spec: SourceSpec) => `${RAW_SCHEMA}.${ident(versionsTableName(spec))}`;
+/**
+ * The merge's own tables of a source: the batch's rows and the parked ones (`incoming`), the newest
+ * version of each key (`newest`), the versions for the history (`history`). Work tables kept
+ * between batches (src/db/workTables.ts): seventeen temporary tables a day cost 2-4 ms each.
+ */
+const mergeTable = (kind: 'incoming' | 'newest' | 'history', spec: SourceSpec | string): string => workTable(`${kind}_${typeof spec === 'string' ? spec : spec.name}`);
 
 /**
  * Indexes the feed needs on the raw tables (a full load publishes raw without them): the key the
@@ -75,10 +82,29 @@ export async function ensureRawKeyIndexes(db: Pick<Client, 'query'>, specs: read
 /**
  * Empty `changed_<source>` tables for every source, so every scope can read them: the keys, and in
  * CHANGED_COLUMNS the columns whose values the batch changed for that key (null: any of them may
- * have, as for a new key), which a scope can narrow on (`changed('orders', 'customer_id')`).
+ * have, as for a new key), which a scope can narrow on (`changed('orders', 'customer_id')`); and
+ * the merge's tables of each source (mergeTable), typed like its raw table: one catalog query.
  */
 export async function createChangedTables(client: Client, specs: readonly SourceSpec[]): Promise<void> {
-  await client.query(specs.map((spec) => `create temp table ${ident(`changed_${spec.name}`)} on commit drop as select ${keyCols(spec).join(', ')}, null::text[] as ${CHANGED_COLUMNS} from ${raw(spec)} limit 0;`).join('\n'));
+  const { rows } = await client.query<{ rel: string; name: string; type: string }>(
+    `select c.relname as rel, a.attname as name, format_type(a.atttypid, a.atttypmod) as type
+       from pg_class c join pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
+      where c.relnamespace = $1::regnamespace and c.relname = any($2::text[])
+      order by c.relname, a.attnum`,
+    [RAW_SCHEMA, specs.map((spec) => spec.name)],
+  );
+  const columnsOf = (spec: SourceSpec) => rows.filter((r) => r.rel === spec.name);
+  const typed = (cols: { name: string; type: string }[]) => cols.map((c) => `${ident(c.name)} ${c.type}`).join(', ');
+  await prepareWorkTables(client, specs.flatMap((spec) => {
+    const all = columnsOf(spec);
+    const keys = spec.primaryKey.map((k) => all.find((c) => c.name === k)!);
+    const rowsOf = `${typed(all)}, "_parked" boolean`;
+    return [
+      { name: `changed_${spec.name}`, columns: `${typed(keys)}, ${ident(CHANGED_COLUMNS)} text[]` },
+      ...(spec.feed.kind === 'changes' ? [{ name: `incoming_${spec.name}`, columns: rowsOf }, { name: `newest_${spec.name}`, columns: rowsOf }] : []),
+      ...(versionsOf(spec) ? [{ name: `history_${spec.name}`, columns: rowsOf }] : []),
+    ];
+  }));
 }
 
 /** The columns whose values differ between a new row `n` and the warehouse's `r` (null when there is no `r`: a new key). */
@@ -110,22 +136,18 @@ export async function prepareSource(client: Client, spec: SourceSpec, batchSchem
     return result;
   }
 
-  const newest = ident(`newest_${spec.name}`);
+  const newest = mergeTable('newest', spec);
   if (!inBatch) {
     const { rows } = await client.query('select exists (select 1 from audit.parked_rows where source = $1) as any', [spec.name]);
     if (!rows[0].any) {
       // Nothing to merge; the empty table still answers the parking checks of the children.
-      await client.query(`create temp table ${newest} on commit drop as select r.*, false as _parked from ${raw(spec)} r limit 0`);
       await analyzeTemporary(client, [newest]);
       return result;
     }
   }
   // Candidates: this batch's rows plus every parked row of the source (tried again each batch).
-  const incoming = ident(`incoming_${spec.name}`);
-  await client.query(
-    `create temp table ${incoming} on commit drop as
-     select b.*, false as _parked from ${inBatch ? `${batchTable} b` : `${raw(spec)} b where false`}`,
-  );
+  const incoming = mergeTable('incoming', spec);
+  if (inBatch) await client.query(`insert into ${incoming} select b.*, false as _parked from ${batchTable} b`);
   const unparked = await client.query(
     `with parked as (delete from audit.parked_rows where source = $1 returning row_data)
      insert into ${incoming} select (jsonb_populate_record(null::${raw(spec)}, row_data)).*, true from parked`,
@@ -140,7 +162,7 @@ export async function prepareSource(client: Client, spec: SourceSpec, batchSchem
   // The newest version of each key: latest effective time (versioned sources), most progress, then
   // a fresh row over a parked one, then the later line.
   await client.query(
-    `create temp table ${newest} on commit drop as
+    `insert into ${newest}
      select distinct on (${keys}) * from ${incoming} i
       order by ${[keys, ...(versioned ? [`${effectiveOf(spec, 'i')} desc`] : []), ...(hasProgress(spec) ? [`${progressOf(spec, 'i')} desc`] : []), '_parked', `${ident(LINE_COLUMN)} desc`].join(', ')}`,
   );
@@ -149,10 +171,10 @@ export async function prepareSource(client: Client, spec: SourceSpec, batchSchem
     if ((spec.foreignKeys ?? []).some((f) => f.enforcedInSource)) throw new Error(`${spec.name}: a versioned source cannot be parked (it has an enforced foreign key)`);
     // Every version of the batch goes into the history (the later line per key and effective
     // time), unless the history already holds it as it is.
-    const history = ident(`history_${spec.name}`);
+    const history = mergeTable('history', spec);
     const cols = dataCols(spec);
     await client.query(
-      `create temp table ${history} on commit drop as
+      `insert into ${history}
        select distinct on (${keys}, ${effectiveOf(spec, 'i')}) * from ${incoming} i
         order by ${keys}, ${effectiveOf(spec, 'i')}, _parked, ${ident(LINE_COLUMN)} desc`,
     );
@@ -174,7 +196,7 @@ export async function prepareSource(client: Client, spec: SourceSpec, batchSchem
     const match = fk.columns.map((c, i) => `p.${ident(fk.referencedColumns[i]!)} = n.${ident(c)}`).join(' and ');
     // present = in the warehouse, or arriving in this batch (parents are prepared first)
     const parentMissing = `not exists (select 1 from ${RAW_SCHEMA}.${ident(fk.references)} p where ${match})
-      and not exists (select 1 from ${ident(`newest_${fk.references}`)} p where ${match})`;
+      and not exists (select 1 from ${mergeTable('newest', fk.references)} p where ${match})`;
     const parked = await client.query(
       `with moved as (delete from ${newest} n where ${parentMissing} returning n.*)
        insert into audit.parked_rows (source, record_key, batch_id, line, row_data)
@@ -215,10 +237,10 @@ export async function applySource(client: Client, spec: SourceSpec, batchSchema:
     await client.query(`insert into ${raw(spec)} select * from ${ident(batchSchema)}.${ident(spec.name)}`);
     return;
   }
-  const newest = ident(`newest_${spec.name}`);
+  const newest = mergeTable('newest', spec);
   const cols = [...dataCols(spec), ident(LINE_COLUMN)].join(', ');
   if (versionsOf(spec)) {
-    const history = ident(`history_${spec.name}`);
+    const history = mergeTable('history', spec);
     await client.query(`delete from ${rawVersions(spec)} r using ${history} n where ${sameKey(spec, 'r', 'n')} and ${effectiveOf(spec, 'r')} = ${effectiveOf(spec, 'n')}`);
     // the arrival: this batch's rank among the applied ones (its ledger row commits with it), so
     // type 1 columns can follow the latest version received
@@ -251,10 +273,10 @@ export async function measureMerge(client: Client, specs: readonly SourceSpec[],
     const columns = deltas.columns(spec.name);
     if (merges[i]!.changed === 0 || columns.length === 0 || spec.feed.kind === 'reference') continue;
     const removed = ident(`removed_${spec.name}`);
-    const newest = ident(`newest_${spec.name}`);
+    const newest = mergeTable('newest', spec);
     await client.query(`create temp table ${removed} on commit drop as
       select ${columns.map((c) => `r.${ident(c)}`).join(', ')} from ${raw(spec)} r where exists (select 1 from ${newest} n where ${sameKey(spec, 'r', 'n')})`);
-    deltas.keepRows(spec.name, { removed: `pg_temp.${removed}`, added: `pg_temp.${newest}` });
+    deltas.keepRows(spec.name, { removed: `pg_temp.${removed}`, added: newest });
   }
   return async () => {
     for (const [i, t] of tables.entries()) deltas.record(t.name, before[i]!, await deltas.measure(client, t.name, rows(t)));

@@ -36,7 +36,7 @@ import { CHANGE_ROWS, replaceRefs, THIS, type Model } from './models.ts';
 const publishedSchema = (layer: string): string => layer;
 /** Up to this many touched keys, a model's touched table is analyzed (applyModels). */
 const FEW_KEYS = 300;
-export const changedTable = (source: string): string => `pg_temp.${ident(`changed_${source}`)}`;
+export const changedTable = (source: string): string => workTable(`changed_${source}`);
 /** Column of `changed_<source>`: the columns a batch changed for the key, null for any (a new key): src/feed/merge.ts. */
 export const CHANGED_COLUMNS = '_changed_columns';
 export const touchedTable = (model: string): string => workTable(`touched_${model}`);
@@ -533,34 +533,38 @@ async function applyAdditive(client: Client, m: Model, byName: ReadonlyMap<strin
     const sql = replaceRefs(m.sql, (name, whole) => (name === source ? rows : whole));
     return compileModel({ ...m, sql }, byName, RAW_SCHEMA, publishedSchema);
   };
-  const delta = ident(`delta_${m.name}`);
-  await client.query(
-    `create temp table ${delta} on commit drop as
-     select ${[...keys, ...attributes.map((a) => `(array_agg(${a} order by brought desc))[1] as ${a}`), ...sums.map((x) => `coalesce(sum(${x}), 0) as ${x}`)].join(', ')}
-       from (select ${all.join(', ')}, true as brought from (${over(insertedTable(source))}) added
-             union all
-             select ${columns.map((c) => (isSum(c) ? `-${ident(c.name)}` : ident(c.name))).join(', ')}, false from (${over(deletedTable(source))}) removed) change
-      group by ${keys.join(', ')}`,
-  );
+  // One statement (a temporary table and six round trips a model before): the change per group,
+  // the groups it changes, their rows as they were and as they will be, and the writes.
+  const onKeys = (a: string, b: string) => keys.map((k) => `${a}.${k} = ${b}.${k}`).join(' and ');
   // A group whose change cancels out (an order moved within it) is left as it is, unless an
   // attribute changed (a function of the key: it comes from the rows brought, which carry its
   // current value, as when a state's region is renamed and all its rows are recomputed).
-  const sameAttributes = attributes.map((a) => `t.${a} is not distinct from d.${a}`);
-  await client.query(
-    `delete from ${delta} d using ${table} t where ${[...keys.map((k) => `t.${k} = d.${k}`), ...sums.map((x) => `d.${x} = 0`), ...sameAttributes].join(' and ')}`,
+  const unchanged = [...sums.map((x) => `d.${x} = 0`), ...attributes.map((a) => `t.${a} is not distinct from d.${a}`)].join(' and ');
+  const measured = deltas && deltas.exprs(m.name).length > 0 ? deltas.selectList(m.name) : undefined;
+  const { rows } = await client.query<Record<string, unknown>>(
+    `with delta as materialized (
+       select ${[...keys, ...attributes.map((a) => `(array_agg(${a} order by brought desc))[1] as ${a}`), ...sums.map((x) => `coalesce(sum(${x}), 0) as ${x}`)].join(', ')}
+         from (select ${all.join(', ')}, true as brought from (${over(insertedTable(source))}) added
+               union all
+               select ${columns.map((c) => (isSum(c) ? `-${ident(c.name)}` : ident(c.name))).join(', ')}, false from (${over(deletedTable(source))}) removed) change
+        group by ${keys.join(', ')}),
+     changed as materialized (select d.* from delta d left join ${table} t on ${onKeys('t', 'd')} where t.${keys[0]} is null or not (${unchanged})),
+     stood as materialized (select t.* from ${table} t join changed d on ${onKeys('t', 'd')}),
+     -- the groups as the update leaves them; one whose sums all come to zero has no rows left upstream
+     becomes as materialized (
+       select ${columns.map((c) => (pk.includes(c.name) ? `d.${ident(c.name)}` : isSum(c) ? `(coalesce(w.${ident(c.name)}, 0) + d.${ident(c.name)})::${c.type} as ${ident(c.name)}` : `d.${ident(c.name)}`)).join(', ')}
+         from changed d left join stood w on ${onKeys('w', 'd')}),
+     upserted as (insert into ${table} as t (${all.join(', ')}) select ${all.join(', ')} from becomes where not (${sums.map((x) => `${x} = 0`).join(' and ')})
+                    on conflict (${keys.join(', ')}) do update set ${[...sums, ...attributes].map((x) => `${x} = excluded.${x}`).join(', ')} returning 1),
+     emptied as (delete from ${table} t using becomes d where ${onKeys('t', 'd')} and ${sums.map((x) => `d.${x} = 0`).join(' and ')} returning 1),
+     touched as (insert into ${touchedTable(m.name)} (${keys.join(', ')}) select ${keys.join(', ')} from changed returning 1)
+     select 0 as side, count(*)::int as n, (select count(*) from upserted)::int as upserted, (select count(*) from emptied)::int as emptied,
+            (select count(*) from touched)::int as touched${measured ? `, ${measured}` : ''} from stood t
+     union all
+     select 1, count(*)::int, 0, 0, 0${measured ? `, ${measured}` : ''} from becomes t where not (${sums.map((x) => `t.${x} = 0`).join(' and ')})`,
   );
-  // measured over the groups the update changes, before and after it
-  const groups = `${table} t where (${keys.map((k) => `t.${k}`).join(', ')}) in (select ${keys.join(', ')} from ${delta})`;
-  const measured = deltas && deltas.exprs(m.name).length > 0;
-  const before = measured ? await deltas.measure(client, m.name, groups) : undefined;
-  const upserted = await client.query(
-    `insert into ${table} as t (${all.join(', ')}) select ${all.join(', ')} from ${delta}
-       on conflict (${keys.join(', ')}) do update set ${[...sums.map((x) => `${x} = t.${x} + excluded.${x}`), ...attributes.map((a) => `${a} = excluded.${a}`)].join(', ')}`,
-  );
-  const deleted = await client.query(
-    `delete from ${table} t using ${delta} d where ${keys.map((k) => `t.${k} = d.${k}`).join(' and ')} and ${sums.map((x) => `t.${x} = 0`).join(' and ')}`,
-  );
-  if (measured) deltas.record(m.name, before!, await deltas.measure(client, m.name, groups));
-  const touched = await client.query(`insert into ${touchedTable(m.name)} (${keys.join(', ')}) select ${keys.join(', ')} from ${delta}`);
-  return { model: m.name, strategy: 'additive', touched: touched.rowCount ?? 0, deleted: deleted.rowCount ?? 0, inserted: upserted.rowCount ?? 0, ms: 0 };
+  const before = rows.find((r) => Number(r.side) === 0)!;
+  if (measured) deltas!.record(m.name, before, rows.find((r) => Number(r.side) === 1)!);
+  return { model: m.name, strategy: 'additive', touched: Number(before.touched), deleted: Number(before.emptied), inserted: Number(before.upserted), ms: 0 };
 }
+
