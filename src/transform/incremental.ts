@@ -5,13 +5,13 @@
  * - A model with `-- @incremental: <key>` is partitioned by that column. Its
  *   `-- @incremental_scope:` queries name the key values the batch touches, from the raw rows the
  *   batch changed (`{{ changed('orders') }}`) and the keys touched upstream
- *   (`{{ touched('stg_orders') }}`). Those partitions are deleted and recomputed with the model's
- *   own query filtered on the key (`key = any(array)`, which PostgreSQL pushes down to the
- *   indexes), so every row of a touched partition, medians and distinct counts included, is what a
- *   full build would give.
+ *   (`{{ touched('stg_orders') }}`). Those partitions are recomputed with the model's own query
+ *   filtered on the key (`key = any(array)`, which PostgreSQL pushes down to the indexes), so
+ *   every row of a touched partition, medians and distinct counts included, is what a full build
+ *   would give; only the rows that differ from what the table holds are written (writeDifference).
  * - A model without a key (small reference tables, the calendar) is recomputed whole when anything
  *   upstream changed (and its `-- @incremental_when:` query, if any, says the batch can change it),
- *   and only the rows that differ are deleted and inserted.
+ *   and only the rows that differ are written, by the same writer.
  * - A model with `-- @incremental_additive: <ref>` sums the rows of one partitioned model by its
  *   primary key. The rows that ref's recomputed partitions lost and gained in this batch are kept
  *   (deleted_<ref>, inserted_<ref>); the model's own query over each gives what to subtract and to
