@@ -31,6 +31,32 @@ export interface WorkTable {
   columns: string;
 }
 
+/** A column as a work table is typed from it: its name and its type as the catalog writes it (`numeric(14,2)`). */
+export interface TypedColumn {
+  name: string;
+  type: string;
+}
+
+/**
+ * The columns of each relation (qualified names, as written), in order, from one catalog query:
+ * what a batch's work tables are typed like. A relation that does not exist has none.
+ */
+export async function columnsOfRelations(client: Pick<Client, 'query'>, relations: readonly string[]): Promise<TypedColumn[][]> {
+  const { rows } = await client.query<{ i: number; name: string; type: string }>(
+    `select w.i, a.attname as name, format_type(a.atttypid, a.atttypmod) as type
+       from unnest($1::text[]) with ordinality w(rel, i)
+       join pg_attribute a on a.attrelid = to_regclass(w.rel) and a.attnum > 0 and not a.attisdropped
+      order by w.i, a.attnum`,
+    [relations],
+  );
+  const out: TypedColumn[][] = relations.map(() => []);
+  for (const r of rows) out[Number(r.i) - 1]!.push({ name: r.name, type: r.type });
+  return out;
+}
+
+/** Column definitions, as in CREATE TABLE, of these columns. */
+export const columnDefinitions = (columns: readonly TypedColumn[]): string => columns.map((c) => `${ident(c.name)} ${c.type}`).join(', ');
+
 /** Makes sure each table exists with these columns, and empties it: one catalog query, one statement. */
 export async function prepareWorkTables(client: Pick<Client, 'query'>, tables: readonly WorkTable[]): Promise<void> {
   const { rows } = await client.query<{ name: string; columns: string | null; pages: number }>(

@@ -21,7 +21,7 @@
  */
 import { ident, literal, type Client } from '../db/connection.ts';
 import { analyzeTemporary } from '../db/statistics.ts';
-import { prepareWorkTables, workTable } from '../db/workTables.ts';
+import { columnDefinitions, columnsOfRelations, prepareWorkTables, workTable } from '../db/workTables.ts';
 import { RAW_SCHEMA } from '../ingest/ingest.ts';
 import { ARRIVAL_COLUMN, LINE_COLUMN } from '../ingest/rawTable.ts';
 import { versionsOf, versionsTableName, type SourceSpec } from '../sources/index.ts';
@@ -86,21 +86,13 @@ export async function ensureRawKeyIndexes(db: Pick<Client, 'query'>, specs: read
  * the merge's tables of each source (mergeTable), typed like its raw table: one catalog query.
  */
 export async function createChangedTables(client: Client, specs: readonly SourceSpec[]): Promise<void> {
-  const { rows } = await client.query<{ rel: string; name: string; type: string }>(
-    `select c.relname as rel, a.attname as name, format_type(a.atttypid, a.atttypmod) as type
-       from pg_class c join pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
-      where c.relnamespace = $1::regnamespace and c.relname = any($2::text[])
-      order by c.relname, a.attnum`,
-    [RAW_SCHEMA, specs.map((spec) => spec.name)],
-  );
-  const columnsOf = (spec: SourceSpec) => rows.filter((r) => r.rel === spec.name);
-  const typed = (cols: { name: string; type: string }[]) => cols.map((c) => `${ident(c.name)} ${c.type}`).join(', ');
-  await prepareWorkTables(client, specs.flatMap((spec) => {
-    const all = columnsOf(spec);
+  const columns = await columnsOfRelations(client, specs.map(raw));
+  await prepareWorkTables(client, specs.flatMap((spec, i) => {
+    const all = columns[i]!;
     const keys = spec.primaryKey.map((k) => all.find((c) => c.name === k)!);
-    const rowsOf = `${typed(all)}, "_parked" boolean`;
+    const rowsOf = `${columnDefinitions(all)}, "_parked" boolean`;
     return [
-      { name: `changed_${spec.name}`, columns: `${typed(keys)}, ${ident(CHANGED_COLUMNS)} text[]` },
+      { name: `changed_${spec.name}`, columns: `${columnDefinitions(keys)}, ${ident(CHANGED_COLUMNS)} text[]` },
       ...(spec.feed.kind === 'changes' ? [{ name: `incoming_${spec.name}`, columns: rowsOf }, { name: `newest_${spec.name}`, columns: rowsOf }] : []),
       ...(versionsOf(spec) ? [{ name: `history_${spec.name}`, columns: rowsOf }] : []),
     ];

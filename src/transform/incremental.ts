@@ -27,7 +27,7 @@
 import { ident, literal, type Client } from '../db/connection.ts';
 import { SOURCES } from '../sources/index.ts';
 import { analyzeTemporary, tableStatistics } from '../db/statistics.ts';
-import { prepareWorkTables, workTable } from '../db/workTables.ts';
+import { columnsOfRelations, prepareWorkTables, workTable } from '../db/workTables.ts';
 import { RAW_SCHEMA } from '../ingest/ingest.ts';
 import { compileModel } from './build.ts';
 import type { BatchDeltas } from './deltas.ts';
@@ -233,16 +233,8 @@ export async function createTouchedTables(client: Client, models: readonly Model
   checkLateScopes(models);
   const tables = models.filter((m) => m.materialized !== 'view'); // nothing to update: a view reads the updated tables
   const relOf = (m: Model) => `${ident(publishedSchema(m.layer))}.${ident(m.name)}`;
-  const { rows } = await client.query<{ i: number; name: string; type: string }>(
-    `select w.i, a.attname as name, format_type(a.atttypid, a.atttypmod) as type
-       from unnest($1::text[]) with ordinality w(rel, i)
-       join pg_attribute a on a.attrelid = to_regclass(w.rel) and a.attnum > 0 and not a.attisdropped
-      order by w.i, a.attnum`,
-    [tables.map(relOf)],
-  );
-  const columns = new Map<string, { name: string; type: string }[]>(tables.map((m) => [m.name, []]));
-  for (const r of rows) columns.get(tables[Number(r.i) - 1]!.name)!.push({ name: r.name, type: r.type });
-  modelColumns.set(client, columns);
+  const typedColumns = await columnsOfRelations(client, tables.map(relOf));
+  modelColumns.set(client, new Map(tables.map((m, i) => [m.name, typedColumns[i]!])));
   const typed = (m: Model, names: readonly string[]): string => names.map((c) => `${ident(c)} ${columnType(client, m, c)}`).join(', ');
   const kept = keptModels(models, deltas);
   await prepareWorkTables(client, [
