@@ -5,6 +5,9 @@
  * - a typical week: the warehouse is brought to the state just before the week (every earlier
  *   batch concatenated into one catch-up batch, applied through the same incremental path), then
  *   the week's seven daily batches are applied one by one: median and p95 per batch, per phase;
+ * - the write floor of each day (bench/feedFloor.ts): the rows the day changes, written alone,
+ *   against which the day's time is read (at scale 1 the week's days, at a bigger scale the
+ *   thinned ones, so the two floors compare like the two days);
  * - `--feed-replay` (scale 1): the full replay of every day from an empty warehouse, its total time
  *   against one full load of the same files, and `olist verify --data-dir` on the result.
  *
@@ -17,6 +20,7 @@ import { once } from 'node:events';
 import pg from 'pg';
 import { listBatches, sha256File, writeManifest, type LandedBatch, type ManifestFile } from '../src/feed/manifest.ts';
 import { measure, median, parseJsonOut, type Measured } from './measure.ts';
+import { writeFloor, type FloorResult } from './feedFloor.ts';
 import { thinBatch } from './thinBatch.ts';
 
 export interface FeedBenchOptions {
@@ -27,6 +31,8 @@ export interface FeedBenchOptions {
   scale: number;
   weekStart: string;
   replay: boolean;
+  /** Measure each day's write floor (bench/feedFloor.ts) before the week is timed: the week's days at scale 1, the thinned days at a bigger scale. */
+  floor: boolean;
   /** The order rows of the scale-1 week, when scale 1 ran first: a bigger scale thins its week to as many. */
   scale1WeekOrderRows?: number;
   say: (l: string) => void;
@@ -108,12 +114,20 @@ export async function feedBench(o: FeedBenchOptions, url: string): Promise<Recor
   const thin = o.scale > 1;
   const db = new URL(url).pathname.slice(1);
   const kept = `${db}_before_week`;
-  if (thin) await adminQuery(url, [`drop database if exists ${kept}`, `create database ${kept} template ${db}`]);
+  if (thin || o.floor) await adminQuery(url, [`drop database if exists ${kept}`, `create database ${kept} template ${db}`]);
+  // The warehouse as it was before the week again (and a copy of it kept for later, if asked).
+  const restore = (keepCopy: boolean) => adminQuery(url, [`drop database ${db} with (force)`, `alter database ${kept} rename to ${db}`, ...(keepCopy ? [`create database ${kept} template ${db}`] : [])]);
+  // The floor is measured on a pass of its own, before the week it belongs to is timed: the copies
+  // it makes would otherwise leave the timed warehouse out of memory. At scale 1 it is the floor of
+  // the week's days; at a bigger scale that of the thinned days, which compare with scale 1's.
+  const floor = o.floor && !thin ? await floorWeek(o, env, weekDir, week, url) : undefined;
+  if (floor) await restore(thin);
   const natural = await applyWeek(o, env, weekDir, week, url);
   const result: Record<string, unknown> = {
     scale: o.scale, simulateS: sim.ms / 1000, simulateRssMb: sim.peakRssMb, batches: simOut.batches,
-    week: { from: week[0]!.manifest.batchId, orderRows: weekOrderRows, ...natural },
+    week: { from: week[0]!.manifest.batchId, orderRows: weekOrderRows, ...natural, ...(floor ? { floor } : {}) },
   };
+  if (floor) o.say(`  write floor of the week's days: median ${floor.medianMs} ms, p95 ${floor.p95Ms} ms; the day median ${natural.medianMs} ms = ${(natural.medianMs / floor.medianMs).toFixed(1)}x its floor`);
   o.say(`  typical week ${week[0]!.manifest.batchId}..: ${weekOrderRows} order rows, median ${natural.medianMs} ms, p95 ${natural.p95Ms} ms per batch`);
 
   if (thin) {
@@ -121,10 +135,13 @@ export async function feedBench(o: FeedBenchOptions, url: string): Promise<Recor
     const thinDir = path.join(home, `week-thinned-scale-${o.scale}`);
     let thinRows = 0;
     for (const b of week) thinRows += (await thinBatch(b, path.join(thinDir, b.manifest.batchId), share)).orderRows;
-    await adminQuery(url, [`drop database ${db} with (force)`, `alter database ${kept} rename to ${db}`]);
+    await restore(o.floor);
+    const thinFloor = o.floor ? await floorWeek(o, env, thinDir, week, url) : undefined;
+    if (thinFloor) await restore(false);
     const thinned = await applyWeek(o, env, thinDir, week, url);
-    result.thinnedWeek = { share, orderRows: thinRows, ...thinned };
+    result.thinnedWeek = { share, orderRows: thinRows, ...thinned, ...(thinFloor ? { floor: thinFloor } : {}) };
     o.say(`  the same week thinned to ${(share * 100).toFixed(1)} % of its orders (${thinRows} order rows${o.scale1WeekOrderRows ? `, scale 1: ${o.scale1WeekOrderRows}` : ''}): median ${thinned.medianMs} ms, p95 ${thinned.p95Ms} ms per batch`);
+    if (thinFloor) o.say(`  write floor of the thinned days: median ${thinFloor.medianMs} ms, p95 ${thinFloor.p95Ms} ms; the thinned day median = ${(thinned.medianMs / thinFloor.medianMs).toFixed(1)}x its floor`);
   }
 
   if (o.replay) {
@@ -144,6 +161,30 @@ export async function feedBench(o: FeedBenchOptions, url: string): Promise<Recor
     o.say(`  replay: ${(replay.ms / 1000).toFixed(0)} s for ${days.length} days (median ${median(days)} ms, p95 ${p95(days)} ms), peak RSS ${replay.peakRssMb} MB; one full load: ${(full.ms / 1000).toFixed(1)} s`);
   }
   return result;
+}
+
+type FloorWeek = { medianMs: number; p95Ms: number; perBatch: ({ batch: string; dayMs: number } & FloorResult)[] };
+
+/**
+ * Each day of the week applied by the feed from a copy of the warehouse kept before it, then its
+ * write floor measured on that copy (bench/feedFloor.ts): the same rows written alone.
+ */
+async function floorWeek(o: FeedBenchOptions, env: NodeJS.ProcessEnv, dir: string, week: LandedBatch[], url: string): Promise<FloorWeek> {
+  const db = new URL(url).pathname.slice(1);
+  const copy = `${db}_floor_before`;
+  const perBatch: FloorWeek['perBatch'] = [];
+  for (const b of week) {
+    await adminQuery(url, [`drop database if exists ${copy}`, `create database ${copy} template ${db}`]);
+    const m = await cli(o, ['run', '--incremental', '--landing-dir', dir, '--batch', b.manifest.batchId], env);
+    const applied = parseJsonOut<{ applied: { batchId: string; runId: number; ms: number }[] }>(m.stdout).applied[0]!;
+    const floor = await writeFloor(url, copy, db, applied.runId);
+    if (!floor.equal) throw new Error(`the write floor of ${applied.batchId} did not give the warehouse the feed gave (bench/feedFloor.ts)`);
+    perBatch.push({ batch: applied.batchId, dayMs: applied.ms, ...floor });
+    o.say(`  floor ${applied.batchId}: ${floor.ms} ms (${Object.entries(floor.bySchema).map(([k, v]) => `${k} ${v}`).join(', ')}, the rest the commit) for ${floor.inserted} rows inserted, ${floor.updated} updated, ${floor.deleted} deleted in ${floor.tables} tables; the feed's day ${applied.ms} ms`);
+  }
+  await adminQuery(url, [`drop database if exists ${copy}`]);
+  const ms = perBatch.map((b) => b.ms);
+  return { medianMs: median(ms), p95Ms: p95(ms), perBatch };
 }
 
 type WeekResult = { medianMs: number; p95Ms: number; perBatch: { batch: string; ms: number; phases: Record<string, number> }[]; models: { model: string; medianMs: number }[] };
@@ -208,11 +249,12 @@ async function adminQuery(url: string, statements: string[]): Promise<void> {
  * day) and for the week thinned to the scale-1 week's orders (a day of the same size).
  */
 export function feedGoals(feed: Record<string, unknown>[]): string {
-  type Week = { medianMs: number; orderRows: number };
+  type Week = { medianMs: number; orderRows: number; floor?: { medianMs: number } };
   const at = (scale: number) => feed.find((f) => f.scale === scale) as { week: Week; thinnedWeek?: Week } | undefined;
   const s1 = at(1);
   const lines = ['feed goals: median day < 150 ms at scale 1 | scale-10 / scale-1 <= 1.3'];
   if (s1) lines.push(`  scale 1: median ${s1.week.medianMs} ms (${s1.week.orderRows} order rows in the week) ${s1.week.medianMs < 150 ? 'MET' : 'MISSED'}`);
+  if (s1?.week.floor) lines.push(`  scale 1 write floor (the day's changed rows written alone, bench/feedFloor.ts): median ${s1.week.floor.medianMs} ms, ${s1.week.floor.medianMs < 150 ? 'under' : 'over'} the goal of 150 ms`);
   for (const f of feed) {
     const scale = f.scale as number;
     const big = at(scale);
@@ -220,6 +262,8 @@ export function feedGoals(feed: Record<string, unknown>[]): string {
     const ratio = (w: Week) => `${(w.medianMs / s1.week.medianMs).toFixed(2)}x ${w.medianMs / s1.week.medianMs <= 1.3 ? 'MET' : 'MISSED'}`;
     lines.push(`  scale ${scale}, its own week (${big.week.orderRows} order rows): median ${big.week.medianMs} ms, ${ratio(big.week)}`);
     if (big.thinnedWeek) lines.push(`  scale ${scale}, the week thinned to ${big.thinnedWeek.orderRows} order rows: median ${big.thinnedWeek.medianMs} ms, ${ratio(big.thinnedWeek)}`);
+    const floors = [s1.week.floor, big.thinnedWeek?.floor];
+    if (floors[0] && floors[1]) lines.push(`  write floors, the thinned scale-${scale} day against the scale-1 day: ${floors[1].medianMs} / ${floors[0].medianMs} ms = ${(floors[1].medianMs / floors[0].medianMs).toFixed(2)}x`);
   }
   return lines.join('\n');
 }

@@ -9,6 +9,7 @@
  *        --quiet-load L --quiet-wait S (before each measurement wait up to S s for load avg < L)
  *        --feed-scales 1,10 (the daily feed, bench/feed.ts)   --feed-only   --no-feed   --no-feed-replay
  *        --feed-week YYYY-MM-DD (first day of the typical week, default 2018-03-05)
+ *        --no-feed-floor (skip the write floor of each day, bench/feedFloor.ts)
  *        --profile-models (after the runs, each model built alone under EXPLAIN ANALYZE, bench/modelProfile.ts)
  *        --server-url URL (a second server, e.g. a default-configured PostgreSQL: the floor, ingest
  *        and run are measured there too, right after the first server's, with their own ratios)
@@ -56,6 +57,8 @@ interface Options {
   feedScales: number[];
   feedOnly: boolean;
   feedReplay: boolean;
+  /** The write floor of each day of the week (bench/feedFloor.ts; a bigger scale's thinned days). */
+  feedFloor: boolean;
   feedWeek: string;
   /** A second server (e.g. a default-configured PostgreSQL) to measure the floor, ingest and run on too. */
   serverUrl: string | null;
@@ -64,7 +67,7 @@ interface Options {
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { scales: [1, 10], runs: 1, skipPandas: false, pandasScales: null, dataDir: null, python: null, generatorSpeed: true, quietLoad: 1, quietWaitS: 120, feedScales: [1, 10], feedOnly: false, feedReplay: true, feedWeek: '2018-03-05', serverUrl: null, profileModels: false };
+  const o: Options = { scales: [1, 10], runs: 1, skipPandas: false, pandasScales: null, dataDir: null, python: null, generatorSpeed: true, quietLoad: 1, quietWaitS: 120, feedScales: [1, 10], feedOnly: false, feedReplay: true, feedFloor: true, feedWeek: '2018-03-05', serverUrl: null, profileModels: false };
   const nums = (v: string | undefined, flag: string): number[] => {
     const xs = (v ?? '').split(',').map(Number);
     if (xs.length === 0 || xs.some((x) => !(x > 0))) throw new Error(`${flag} wants a comma-separated list of positive numbers`);
@@ -88,6 +91,7 @@ function parseArgs(argv: string[]): Options {
       case '--feed-only': o.feedOnly = true; break;
       case '--no-feed': o.feedScales = []; break;
       case '--no-feed-replay': o.feedReplay = false; break;
+      case '--no-feed-floor': o.feedFloor = false; break;
       case '--feed-week': o.feedWeek = value(); break;
       case '--server-url': o.serverUrl = value(); break;
       case '--profile-models': o.profileModels = true; break;
@@ -659,7 +663,7 @@ async function main(): Promise<void> {
   for (const scale of opts.feedScales) {
     const dataDir = scale === 1 && kaggleDir ? kaggleDir : (await generated(scale)).dir;
     const scale1 = feed.find((f) => f.scale === 1) as { week: { orderRows: number } } | undefined;
-    feed.push(await feedBench({ root: ROOT, cli: CLI, env: CHILD_ENV, dataDir, scale, weekStart: opts.feedWeek, replay: opts.feedReplay && scale === 1, scale1WeekOrderRows: scale1?.week.orderRows, say }, url));
+    feed.push(await feedBench({ root: ROOT, cli: CLI, env: CHILD_ENV, dataDir, scale, weekStart: opts.feedWeek, replay: opts.feedReplay && scale === 1, floor: opts.feedFloor, scale1WeekOrderRows: scale1?.week.orderRows, say }, url));
   }
   if (feed.length) say(feedGoals(feed));
   const text = opts.feedOnly ? '' : report(results, opts.runs, git, opts.profileModels ? (await import('./modelProfile.ts')).profileReport : null);
