@@ -31,7 +31,7 @@ export interface FeedBenchOptions {
   scale: number;
   weekStart: string;
   replay: boolean;
-  /** Measure each day's write floor (bench/feedFloor.ts) before the week is timed: the week's days at scale 1, the thinned days at a bigger scale. */
+  /** Measure each day's write floor (bench/feedFloor.ts) once the week is timed: the week's days at scale 1, the thinned days at a bigger scale. */
   floor: boolean;
   /** The order rows of the scale-1 week, when scale 1 ran first: a bigger scale thins its week to as many. */
   scale1WeekOrderRows?: number;
@@ -110,38 +110,48 @@ export async function feedBench(o: FeedBenchOptions, url: string): Promise<Recor
   const weekOrderRows = orderRows(week);
   // A bigger scale measures its week twice from the same warehouse: as it comes, then thinned to
   // the scale-1 week's size (bench/thinBatch.ts), so that a day's cost is compared on warehouses
-  // of two sizes with days of one size. The warehouse before the week is kept as a copy.
+  // of two sizes with days of one size.
   const thin = o.scale > 1;
   const db = new URL(url).pathname.slice(1);
+  // Copies of the warehouse before the week, all made now (a copy made just before a timed week
+  // would leave it out of memory: 4.7 GB at scale 10): one for the thinned week, one for the floor.
   const kept = `${db}_before_week`;
-  if (thin || o.floor) await adminQuery(url, [`drop database if exists ${kept}`, `create database ${kept} template ${db}`]);
-  // The warehouse as it was before the week again (and a copy of it kept for later, if asked).
-  const restore = (keepCopy: boolean) => adminQuery(url, [`drop database ${db} with (force)`, `alter database ${kept} rename to ${db}`, ...(keepCopy ? [`create database ${kept} template ${db}`] : [])]);
-  // The floor is measured on a pass of its own, before the week it belongs to is timed: the copies
-  // it makes would otherwise leave the timed warehouse out of memory. At scale 1 it is the floor of
-  // the week's days; at a bigger scale that of the thinned days, which compare with scale 1's.
-  const floor = o.floor && !thin ? await floorWeek(o, env, weekDir, week, url) : undefined;
-  if (floor) await restore(thin);
+  const keptForFloor = `${db}_before_week_floor`;
+  const copies = [...(thin ? [kept] : []), ...(o.floor ? [keptForFloor] : [])];
+  await adminQuery(url, copies.flatMap((c) => [`drop database if exists ${c}`, `create database ${c} template ${db}`]));
+  // The warehouse as it was before the week again, from one of the copies.
+  const restore = (copy: string) => adminQuery(url, [`drop database ${db} with (force)`, `alter database ${copy} rename to ${db}`]);
   const natural = await applyWeek(o, env, weekDir, week, url);
   const result: Record<string, unknown> = {
     scale: o.scale, simulateS: sim.ms / 1000, simulateRssMb: sim.peakRssMb, batches: simOut.batches,
-    week: { from: week[0]!.manifest.batchId, orderRows: weekOrderRows, ...natural, ...(floor ? { floor } : {}) },
+    week: { from: week[0]!.manifest.batchId, orderRows: weekOrderRows, ...natural },
   };
-  if (floor) o.say(`  write floor of the week's days: median ${floor.medianMs} ms, p95 ${floor.p95Ms} ms; the day median ${natural.medianMs} ms = ${(natural.medianMs / floor.medianMs).toFixed(1)}x its floor`);
   o.say(`  typical week ${week[0]!.manifest.batchId}..: ${weekOrderRows} order rows, median ${natural.medianMs} ms, p95 ${natural.p95Ms} ms per batch`);
+  // The floor is measured after the week it belongs to is timed, from the copy kept before it:
+  // its own copies of the warehouse would leave a week timed after them out of memory. At scale 1 it is the floor of the week's days; at a bigger scale that of the
+  // thinned days, which compare with scale 1's.
+  if (o.floor && !thin) {
+    await restore(keptForFloor);
+    const floor = await floorWeek(o, env, weekDir, week, url);
+    result.week = { ...(result.week as object), floor };
+    o.say(`  write floor of the week's days: median ${floor.medianMs} ms, p95 ${floor.p95Ms} ms; the day median ${natural.medianMs} ms = ${(natural.medianMs / floor.medianMs).toFixed(1)}x its floor`);
+  }
 
   if (thin) {
     const share = Math.min(1, o.scale1WeekOrderRows ? o.scale1WeekOrderRows / weekOrderRows : 1 / o.scale);
     const thinDir = path.join(home, `week-thinned-scale-${o.scale}`);
     let thinRows = 0;
     for (const b of week) thinRows += (await thinBatch(b, path.join(thinDir, b.manifest.batchId), share)).orderRows;
-    await restore(o.floor);
-    const thinFloor = o.floor ? await floorWeek(o, env, thinDir, week, url) : undefined;
-    if (thinFloor) await restore(false);
+    await restore(kept);
     const thinned = await applyWeek(o, env, thinDir, week, url);
-    result.thinnedWeek = { share, orderRows: thinRows, ...thinned, ...(thinFloor ? { floor: thinFloor } : {}) };
+    result.thinnedWeek = { share, orderRows: thinRows, ...thinned };
     o.say(`  the same week thinned to ${(share * 100).toFixed(1)} % of its orders (${thinRows} order rows${o.scale1WeekOrderRows ? `, scale 1: ${o.scale1WeekOrderRows}` : ''}): median ${thinned.medianMs} ms, p95 ${thinned.p95Ms} ms per batch`);
-    if (thinFloor) o.say(`  write floor of the thinned days: median ${thinFloor.medianMs} ms, p95 ${thinFloor.p95Ms} ms; the thinned day median = ${(thinned.medianMs / thinFloor.medianMs).toFixed(1)}x its floor`);
+    if (o.floor) {
+      await restore(keptForFloor);
+      const floor = await floorWeek(o, env, thinDir, week, url);
+      result.thinnedWeek = { ...(result.thinnedWeek as object), floor };
+      o.say(`  write floor of the thinned days: median ${floor.medianMs} ms, p95 ${floor.p95Ms} ms; the thinned day median = ${(thinned.medianMs / floor.medianMs).toFixed(1)}x its floor`);
+    }
   }
 
   if (o.replay) {

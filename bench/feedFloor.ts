@@ -17,8 +17,9 @@
  * 1. finds the tables the batch changed (rows written by its transaction, or a row count that moved),
  * 2. diffs each one by row image (md5 of the row's text): rows only in `after` are to write, rows
  *    only in `before` to replace or delete (by primary key when the table has one),
- * 3. copies the rows to write into work tables of `before` (not timed),
- * 4. times the one transaction that writes them (its commit, with the deferred foreign keys, included),
+ * 3. copies the rows to write into work tables of `before` and warms what the writes read (not timed),
+ * 4. times the one transaction that writes them (its commit, with the deferred foreign keys, included;
+ *    a mark after each table's writes, a row in a temporary table, splits the time by schema),
  * 5. proves that `before` now equals `after`, table by table (count and checksum of every row).
  */
 import { pipeline } from 'node:stream/promises';

@@ -10,6 +10,7 @@
  *        --feed-scales 1,10 (the daily feed, bench/feed.ts)   --feed-only   --no-feed   --no-feed-replay
  *        --feed-week YYYY-MM-DD (first day of the typical week, default 2018-03-05)
  *        --no-feed-floor (skip the write floor of each day, bench/feedFloor.ts)
+ *        --no-warehouse-floor (skip the write floor of the published warehouse, bench/warehouseFloor.ts)
  *        --profile-models (after the runs, each model built alone under EXPLAIN ANALYZE, bench/modelProfile.ts)
  *        --server-url URL (a second server, e.g. a default-configured PostgreSQL: the floor, ingest
  *        and run are measured there too, right after the first server's, with their own ratios)
@@ -25,6 +26,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { redacted } from '../src/db/connection.ts';
 import { copyFloor, probeModes, type FloorResult } from './copyFloor.ts';
+import { warehouseFloor, type WarehouseFloor } from './warehouseFloor.ts';
 import { feedBench, feedGoals } from './feed.ts';
 import type { ModelProfile } from './modelProfile.ts';
 import { execFileSync } from 'node:child_process';
@@ -62,12 +64,14 @@ interface Options {
   feedWeek: string;
   /** A second server (e.g. a default-configured PostgreSQL) to measure the floor, ingest and run on too. */
   serverUrl: string | null;
+  /** After the runs, the write floor of the published warehouse (bench/warehouseFloor.ts). */
+  warehouseFloor: boolean;
   /** After the runs, build every model once more, one at a time, under EXPLAIN ANALYZE (bench/modelProfile.ts). */
   profileModels: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { scales: [1, 10], runs: 1, skipPandas: false, pandasScales: null, dataDir: null, python: null, generatorSpeed: true, quietLoad: 1, quietWaitS: 120, feedScales: [1, 10], feedOnly: false, feedReplay: true, feedFloor: true, feedWeek: '2018-03-05', serverUrl: null, profileModels: false };
+  const o: Options = { scales: [1, 10], runs: 1, skipPandas: false, pandasScales: null, dataDir: null, python: null, generatorSpeed: true, quietLoad: 1, quietWaitS: 120, feedScales: [1, 10], feedOnly: false, feedReplay: true, feedFloor: true, feedWeek: '2018-03-05', serverUrl: null, profileModels: false, warehouseFloor: true };
   const nums = (v: string | undefined, flag: string): number[] => {
     const xs = (v ?? '').split(',').map(Number);
     if (xs.length === 0 || xs.some((x) => !(x > 0))) throw new Error(`${flag} wants a comma-separated list of positive numbers`);
@@ -92,6 +96,7 @@ function parseArgs(argv: string[]): Options {
       case '--no-feed': o.feedScales = []; break;
       case '--no-feed-replay': o.feedReplay = false; break;
       case '--no-feed-floor': o.feedFloor = false; break;
+      case '--no-warehouse-floor': o.warehouseFloor = false; break;
       case '--feed-week': o.feedWeek = value(); break;
       case '--server-url': o.serverUrl = value(); break;
       case '--profile-models': o.profileModels = true; break;
@@ -398,6 +403,7 @@ interface ScaleResult {
   pandasNote?: string;
   profile: ModelProfile[] | null;
   summary: Summary;
+  warehouseFloor: WarehouseFloor | null;
 }
 
 interface Summary {
@@ -418,6 +424,9 @@ interface Summary {
   gateChecksS: number | null;
   floorMBps: number;
   runRowsPerSec: number;
+  /** The published warehouse's write floor (bench/warehouseFloor.ts) and it against the COPY floor. */
+  warehouseFloorS: number | null;
+  warehouseFloorOverFloor: number | null;
 }
 
 const sec = (ms: number): number => Math.round(ms) / 1000;
@@ -485,6 +494,15 @@ async function benchScale(scale: number, opts: Options, target: Target, python: 
     say(`  olist run${tag}: ${sec(rn.ms)} s, peak RSS ${rn.peakRssMb} MB, CPU ${rn.cpuS} s, server CPU ${rn.serverCpuS ?? '-'} s, gate ${rn.gateMs} ms${loadNote(rn.load)}`);
   }
 
+  // What the run's result alone costs to write (its tables, keys, foreign keys and indexes, from
+  // rows saved beforehand): the part of the goal no reading, validating or computing can save.
+  let written: WarehouseFloor | null = null;
+  if (opts.warehouseFloor) {
+    await quiet();
+    written = await warehouseFloor(url).catch((e: Error) => (say(`  warehouse write floor: not measured (${e.message})`), null));
+    if (written) say(`  warehouse write floor: ${sec(written.ms)} s (create + COPY ${sec(written.phases.copyMs)}, keys and indexes ${sec(written.phases.keysMs)}, foreign keys ${sec(written.phases.foreignKeysMs)}) for ${written.tables} tables, about ${written.rows.toLocaleString('en-US')} rows, ${(written.bytes / 1e6).toFixed(0)} MB (${Object.entries(written.bySchema).map(([k, v]) => `${k} ${v.rows.toLocaleString('en-US')} rows ${(v.bytes / 1e6).toFixed(0)} MB`).join(', ')})`);
+  }
+
   let pandas: PandasResult | null = null;
   let pandasNote: string | undefined;
   const wantPandas = first && !opts.skipPandas && (opts.pandasScales ?? opts.scales).includes(scale);
@@ -528,6 +546,8 @@ async function benchScale(scale: number, opts: Options, target: Target, python: 
     gateChecksS: (() => { const v = medianOf(run, (r) => r.gateChecksMs); return v === null ? null : sec(v); })(),
     floorMBps: Math.round(bytes / 1e6 / (floorMs / 1000)),
     runRowsPerSec: Math.round(rows / (runMs / 1000)),
+    warehouseFloorS: written ? sec(written.ms) : null,
+    warehouseFloorOverFloor: written ? r2(written.ms / floorMs) : null,
   };
   return {
     scale,
@@ -535,7 +555,7 @@ async function benchScale(scale: number, opts: Options, target: Target, python: 
     data: { dir, kind, bytes, rows, linesModeFiles: probe.errors },
     generation,
     floor: { stdin: floorStdin, server: floorServer, serverError },
-    ingest, run, pandas, pandasNote, profile, summary,
+    ingest, run, pandas, pandasNote, profile, summary, warehouseFloor: written,
   };
 }
 
@@ -586,6 +606,7 @@ function report(results: ScaleResult[], runs: number, git: { commit: string | nu
         ` (pandas/run ${s.pandasOverRun === null ? '-' : `${fmt(s.pandasOverRun, 2)}x`})` +
         ` | RSS ${fmt(s.peakRssMb, 0)} MB ${verdict(s.peakRssMb === null ? null : s.peakRssMb <= GOALS.rssMb)}`,
     );
+    if (s.warehouseFloorOverFloor !== null) out.push(`    the warehouse's own write floor is ${fmt(s.warehouseFloorOverFloor, 2)}x the COPY floor, of the ${GOALS.runOverFloor}x the run may take (bench/warehouseFloor.ts)`);
   }
   const gens = results.map((r) => r.generation).filter((g): g is Generation => g !== null);
   if (gens.length) {
