@@ -128,8 +128,9 @@ export async function feedBench(o: FeedBenchOptions, url: string): Promise<Recor
   };
   o.say(`  typical week ${week[0]!.manifest.batchId}..: ${weekOrderRows} order rows, median ${natural.medianMs} ms, p95 ${natural.p95Ms} ms per batch`);
   // The floor is measured after the week it belongs to is timed, from the copy kept before it:
-  // its own copies of the warehouse would leave a week timed after them out of memory. At scale 1 it is the floor of the week's days; at a bigger scale that of the
-  // thinned days, which compare with scale 1's.
+  // its own copies of the warehouse would leave a week timed after them out of memory. At scale 1
+  // it is the floor of the week's days; at a bigger scale that of the thinned days, which compare
+  // with scale 1's.
   if (o.floor && !thin) {
     await restore(keptForFloor);
     const floor = await floorWeek(o, env, weekDir, week, url);
@@ -176,8 +177,9 @@ export async function feedBench(o: FeedBenchOptions, url: string): Promise<Recor
 type FloorWeek = { medianMs: number; p95Ms: number; perBatch: ({ batch: string; dayMs: number } & FloorResult)[] };
 
 /**
- * Each day of the week applied by the feed from a copy of the warehouse kept before it, then its
- * write floor measured on that copy (bench/feedFloor.ts): the same rows written alone.
+ * Applies each day of the week with the feed, after copying the warehouse as it stood before the
+ * day, then measures the day's write floor on that copy (bench/feedFloor.ts): the same rows
+ * written alone. Leaves the warehouse at the end of the week.
  */
 async function floorWeek(o: FeedBenchOptions, env: NodeJS.ProcessEnv, dir: string, week: LandedBatch[], url: string): Promise<FloorWeek> {
   const db = new URL(url).pathname.slice(1);
