@@ -25,6 +25,7 @@
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
+import { ident } from '../src/db/connection.ts';
 
 const SCHEMAS = ['raw', 'staging', 'warehouse', 'marts', 'audit'];
 const WORK = 'feed_floor_work';
@@ -51,7 +52,6 @@ interface Table {
   identity: boolean;
 }
 
-const q = (name: string): string => `"${name.replace(/"/g, '""')}"`;
 const dbUrl = (url: string, db: string): string => {
   const u = new URL(url);
   u.pathname = `/${db}`;
@@ -142,13 +142,13 @@ export async function writeFloor(url: string, beforeDb: string, afterDb: string,
     const prewarm: string[] = [];
     for (const [i, { t, write, replace }] of changed.entries()) {
       const w = `${WORK}.w${i}`, wi = `${WORK}.wi${i}`, wu = `${WORK}.wu${i}`;
-      const cols = t.columns.map(q).join(', ');
+      const cols = t.columns.map(ident).join(', ');
       await before.query(`create unlogged table ${w} as select ${cols} from ${t.rel} with no data`);
       if (write.length > 0) {
         const out = after.query(copyTo(`copy (select ${cols} from ${t.rel} where ctid = any(${tidArray(write)})) to stdout`));
         await pipeline(out, before.query(copyFrom(`copy ${w} from stdin`)));
       }
-      const pk = t.primaryKey.map(q);
+      const pk = t.primaryKey.map(ident);
       const key = (alias: string) => `(${pk.map((k) => `${alias}.${k}`).join(', ')})`;
       const kept = pk.length > 0 ? `exists (select 1 from ${t.rel} t where ${key('t')} = ${key('w')})` : 'false';
       await before.query(`create unlogged table ${wu} as select * from ${w} w where ${kept}; create unlogged table ${wi} as select * from ${w} w where not ${kept}; analyze ${wu}, ${wi}`);
@@ -161,7 +161,7 @@ export async function writeFloor(url: string, beforeDb: string, afterDb: string,
       deleted += gone.length;
       if (gone.length > 0) statements.push(`delete from ${t.rel} where ctid = any(${tidArray(gone.map((g) => g.tid))})`);
       const rest = t.columns.filter((c) => !t.primaryKey.includes(c));
-      if (n[0]!.u > 0 && rest.length > 0) statements.push(`update ${t.rel} t set ${rest.map((c) => `${q(c)} = w.${q(c)}`).join(', ')} from ${wu} w where ${key('t')} = ${key('w')}`);
+      if (n[0]!.u > 0 && rest.length > 0) statements.push(`update ${t.rel} t set ${rest.map((c) => `${ident(c)} = w.${ident(c)}`).join(', ')} from ${wu} w where ${key('t')} = ${key('w')}`);
       if (n[0]!.i > 0) statements.push(`insert into ${t.rel} (${cols})${t.identity ? ' overriding system value' : ''} select ${cols} from ${wi}`);
       prewarm.push(t.rel);
     }

@@ -19,6 +19,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
+import { ident } from '../src/db/connection.ts';
 
 const SCHEMAS = ['raw', 'staging', 'warehouse', 'marts'];
 
@@ -44,7 +45,6 @@ interface TableDef {
   rows: number;
 }
 
-const q = (name: string): string => `"${name.replaceAll('"', '""')}"`;
 
 async function tableDefs(c: pg.Client): Promise<TableDef[]> {
   const { rows } = await c.query<{ schema: string; name: string; columns: string; keys: string[]; fks: string[]; indexes: string[]; rows: number }>(
@@ -95,7 +95,7 @@ export async function warehouseFloor(url: string, lanes = 2): Promise<WarehouseF
     const bySchema: WarehouseFloor['bySchema'] = {};
     for (const t of tables) {
       const file = path.join(dir, `${t.schema}.${t.name}`);
-      await pipeline(source.query(copyTo(`copy ${q(t.schema)}.${q(t.name)} to stdout (format binary)`)), createWriteStream(file));
+      await pipeline(source.query(copyTo(`copy ${ident(t.schema)}.${ident(t.name)} to stdout (format binary)`)), createWriteStream(file));
       const size = (await fs.stat(file)).size;
       bytes += size;
       const s = (bySchema[t.schema] ??= { rows: 0, bytes: 0 });
@@ -104,8 +104,8 @@ export async function warehouseFloor(url: string, lanes = 2): Promise<WarehouseF
     }
     const a = new pg.Client({ connectionString: admin.toString() });
     await a.connect();
-    await a.query(`drop database if exists ${q(floorDb)}`);
-    await a.query(`create database ${q(floorDb)}`);
+    await a.query(`drop database if exists ${ident(floorDb)}`);
+    await a.query(`create database ${ident(floorDb)}`);
     await a.end();
     const setup = new pg.Client({ connectionString: target.toString() });
     await setup.connect();
@@ -114,12 +114,12 @@ export async function warehouseFloor(url: string, lanes = 2): Promise<WarehouseF
 
     const t0 = performance.now();
     await inLanes(target.toString(), 1, [0], async (c) => {
-      await c.query(SCHEMAS.map((s) => `create schema if not exists ${q(s)}`).join('; '));
+      await c.query(SCHEMAS.map((s) => `create schema if not exists ${ident(s)}`).join('; '));
     });
     await inLanes(target.toString(), lanes, tables, async (c, t) => {
       await c.query('begin');
-      await c.query(`create table ${q(t.schema)}.${q(t.name)} (${t.columns})`);
-      await pipeline(createReadStream(path.join(dir, `${t.schema}.${t.name}`)), c.query(copyFrom(`copy ${q(t.schema)}.${q(t.name)} from stdin (format binary, freeze true)`)));
+      await c.query(`create table ${ident(t.schema)}.${ident(t.name)} (${t.columns})`);
+      await pipeline(createReadStream(path.join(dir, `${t.schema}.${t.name}`)), c.query(copyFrom(`copy ${ident(t.schema)}.${ident(t.name)} from stdin (format binary, freeze true)`)));
       await c.query('commit');
     });
     const t1 = performance.now();
@@ -143,6 +143,6 @@ export async function warehouseFloor(url: string, lanes = 2): Promise<WarehouseF
     await source.end();
     await fs.rm(dir, { recursive: true, force: true });
     const a = new pg.Client({ connectionString: admin.toString() });
-    await a.connect().then(() => a.query(`drop database if exists ${q(floorDb)} with (force)`)).catch(() => undefined).finally(() => a.end());
+    await a.connect().then(() => a.query(`drop database if exists ${ident(floorDb)} with (force)`)).catch(() => undefined).finally(() => a.end());
   }
 }
